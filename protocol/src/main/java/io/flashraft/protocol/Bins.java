@@ -1,14 +1,17 @@
 package io.flashraft.protocol;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * A record's bins: names mapped to values, kept sorted by name so that equal bins encode equally.
+ * A record's bins: names mapped to values, kept sorted by name (as UTF-8 bytes, the order of string
+ * values too) so that equal bins encode equally.
  *
  * <p>A bin name is 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8, as in Aerospike. Immutable.
  */
@@ -16,7 +19,11 @@ public final class Bins {
     /** The longest bin name, in UTF-8 bytes. */
     public static final int MAX_NAME_BYTES = 15;
 
-    private static final Bins EMPTY = new Bins(Collections.emptySortedMap());
+    /** Bin names in the order of their UTF-8 bytes (unsigned), which is Unicode code point order. */
+    static final Comparator<String> NAME_ORDER = (a, b) -> Arrays.compareUnsigned(
+            a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+
+    private static final Bins EMPTY = new Bins(Collections.unmodifiableSortedMap(new TreeMap<>(NAME_ORDER)));
 
     private final SortedMap<String, Value> bins;
 
@@ -32,10 +39,10 @@ public final class Bins {
     /**
      * Bins from a map (copied).
      *
-     * @throws IllegalArgumentException for a bin name that is empty or too long
+     * @throws IllegalArgumentException for a bin name that is empty, too long or not well-formed
      */
     public static Bins of(Map<String, ? extends Value> bins) {
-        TreeMap<String, Value> sorted = new TreeMap<>();
+        TreeMap<String, Value> sorted = new TreeMap<>(NAME_ORDER);
         bins.forEach((name, value) -> sorted.put(checkName(name), Objects.requireNonNull(value, "bin value")));
         return new Bins(Collections.unmodifiableSortedMap(sorted));
     }
@@ -48,9 +55,10 @@ public final class Bins {
     /**
      * Checks a bin name.
      *
-     * @throws IllegalArgumentException if it is empty or longer than 15 UTF-8 bytes
+     * @throws IllegalArgumentException if it is empty, longer than 15 UTF-8 bytes or not well-formed
      */
     public static String checkName(String name) {
+        ValueCodec.checkWellFormed(name, "bin name");
         int length = name.getBytes(StandardCharsets.UTF_8).length;
         if (length == 0 || length > MAX_NAME_BYTES) {
             throw new IllegalArgumentException("bin name '" + name + "' is " + length
@@ -83,14 +91,15 @@ public final class Bins {
         if (other.isEmpty()) {
             return this;
         }
-        TreeMap<String, Value> merged = new TreeMap<>(bins);
+        TreeMap<String, Value> merged = new TreeMap<>(NAME_ORDER);
+        merged.putAll(bins);
         merged.putAll(other.bins);
         return new Bins(Collections.unmodifiableSortedMap(merged));
     }
 
     /** Only the named bins that exist. */
     public Bins select(Iterable<String> names) {
-        TreeMap<String, Value> selected = new TreeMap<>();
+        TreeMap<String, Value> selected = new TreeMap<>(NAME_ORDER);
         for (String name : names) {
             Value value = bins.get(name);
             if (value != null) {

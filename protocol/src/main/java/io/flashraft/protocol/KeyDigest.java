@@ -34,8 +34,13 @@ public final class KeyDigest {
         return compute(set, ValueType.INTEGER, ByteBuffer.allocate(8).putLong(key).array());
     }
 
-    /** The digest of a string key. */
+    /**
+     * The digest of a string key.
+     *
+     * @throws IllegalArgumentException if the key has an unpaired surrogate (no UTF-8 encoding)
+     */
     public static Digest of(String set, String key) {
+        ValueCodec.checkWellFormed(key, "key");
         return compute(set, ValueType.STRING, key.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -63,6 +68,8 @@ public final class KeyDigest {
     }
 
     private static Digest compute(String set, ValueType keyType, byte[] keyBytes) {
+        // String.getBytes would turn an unpaired surrogate into '?', giving two sets one digest.
+        ValueCodec.checkWellFormed(set, "set name");
         MessageDigest sha = SHA256.get();
         sha.reset();
         sha.update(set.getBytes(StandardCharsets.UTF_8));

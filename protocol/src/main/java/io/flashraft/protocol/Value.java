@@ -84,10 +84,10 @@ public sealed interface Value
         }
     }
 
-    /** A Unicode string, encoded as UTF-8. */
+    /** A Unicode string, encoded as UTF-8; an unpaired surrogate is refused (IllegalArgumentException). */
     record StringValue(String value) implements Value {
         public StringValue {
-            Objects.requireNonNull(value, "string value");
+            ValueCodec.checkWellFormed(Objects.requireNonNull(value, "string value"), "string value");
         }
 
         @Override

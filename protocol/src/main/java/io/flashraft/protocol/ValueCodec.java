@@ -12,10 +12,10 @@ import java.util.TreeMap;
  * The one binary encoding of values and bins, used on the wire, in log entries and on the device.
  *
  * <pre>
- * bins    := version:u8 (=1) count:varint bin*          names strictly increasing
+ * bins    := version:u8 (=1) count:varint bin*          names strictly increasing as UTF-8 bytes
  * bin     := nameLength:u8 (1..15) name:UTF-8 value
  * value   := type:u8 payload
- *   INTEGER  8 bytes big-endian          DOUBLE  8 bytes IEEE 754 big-endian
+ *   INTEGER  8 bytes big-endian          DOUBLE  8 bytes IEEE 754 big-endian, NaN only as 7ff8000000000000
  *   STRING   length:varint UTF-8         BYTES   length:varint bytes
  *   BOOLEAN  1 byte, 0 or 1              LIST    count:varint value*
  *   MAP      count:varint (key value)*   keys strictly increasing in {@link Value#ORDER}
@@ -64,13 +64,26 @@ public final class ValueCodec {
         return out.toByteArray();
     }
 
-    /** Appends the encoding of one value. */
+    /**
+     * Appends the encoding of one value.
+     *
+     * @throws IllegalArgumentException if lists and maps nest deeper than {@value #MAX_DEPTH}, which
+     *                                  the decoder would refuse
+     */
     public static void writeValue(ByteWriter out, Value value) {
+        writeValue(out, value, 0);
+    }
+
+    private static void writeValue(ByteWriter out, Value value, int depth) {
+        if ((value instanceof Value.ListValue || value instanceof Value.MapValue) && depth >= MAX_DEPTH) {
+            throw new IllegalArgumentException("lists and maps nested deeper than " + MAX_DEPTH);
+        }
         out.writeByte(value.type().code());
         if (value instanceof Value.IntegerValue v) {
             out.writeLong(v.value());
         } else if (value instanceof Value.DoubleValue v) {
-            out.writeLong(Double.doubleToRawLongBits(v.value()));
+            // doubleToLongBits collapses every NaN to one bit pattern: equal values, equal bytes.
+            out.writeLong(Double.doubleToLongBits(v.value()));
         } else if (value instanceof Value.StringValue v) {
             byte[] utf8 = v.value().getBytes(StandardCharsets.UTF_8);
             out.writeVarint(utf8.length);
@@ -84,14 +97,14 @@ public final class ValueCodec {
         } else if (value instanceof Value.ListValue v) {
             out.writeVarint(v.elements().size());
             for (Value element : v.elements()) {
-                writeValue(out, element);
+                writeValue(out, element, depth + 1);
             }
         } else {
             Value.MapValue v = (Value.MapValue) value;
             out.writeVarint(v.entries().size());
             for (Map.Entry<Value, Value> entry : v.entries().entrySet()) {
-                writeValue(out, entry.getKey());
-                writeValue(out, entry.getValue());
+                writeValue(out, entry.getKey(), depth + 1);
+                writeValue(out, entry.getValue(), depth + 1);
             }
         }
     }
@@ -134,7 +147,7 @@ public final class ValueCodec {
                         + " at offset " + (in.position() - 1));
             }
             String name = in.readUtf8(nameLength);
-            if (previous != null && name.compareTo(previous) <= 0) {
+            if (previous != null && Bins.NAME_ORDER.compare(name, previous) <= 0) {
                 throw new DecodeException("bin '" + name + "' out of order after '" + previous + "'");
             }
             bins.put(name, readValue(in, 0));
@@ -166,8 +179,14 @@ public final class ValueCodec {
         switch (type) {
             case INTEGER:
                 return Value.of(in.readLong());
-            case DOUBLE:
-                return Value.of(Double.longBitsToDouble(in.readLong()));
+            case DOUBLE: {
+                long bits = in.readLong();
+                double d = Double.longBitsToDouble(bits);
+                if (Double.doubleToLongBits(d) != bits) {
+                    throw new DecodeException("NaN not in its one canonical form at offset " + (at + 1));
+                }
+                return Value.of(d);
+            }
             case STRING:
                 return Value.of(in.readUtf8(in.readCount(1, "string length")));
             case BYTES:
@@ -212,6 +231,25 @@ public final class ValueCodec {
         if (depth >= MAX_DEPTH) {
             throw new DecodeException("lists and maps nested deeper than " + MAX_DEPTH + " at offset " + at);
         }
+    }
+
+    /**
+     * Checks that a string is well-formed UTF-16 (no unpaired surrogate), so that its UTF-8
+     * encoding is exact: {@link String#getBytes} would turn an unpaired surrogate into '?'.
+     *
+     * @throws IllegalArgumentException if it is not
+     */
+    static String checkWellFormed(String s, String what) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(what + " has an unpaired surrogate at index " + i
+                        + ": it has no UTF-8 encoding");
+            }
+        }
+        return s;
     }
 
     /** Strict UTF-8: malformed input is an error, not a replacement character. */
