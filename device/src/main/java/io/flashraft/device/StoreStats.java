@@ -1,0 +1,20 @@
+package io.flashraft.device;
+
+import java.util.Map;
+
+/**
+ * A store's counters and gauges.
+ *
+ * @param records        live records (expired ones not yet reclaimed included)
+ * @param tombstones     tombstones held in the index
+ * @param memoryUsedBytes bytes of RAM the engine attributes to records (index, or data in memory)
+ * @param memoryLimitBytes the configured memory limit (0 = none)
+ * @param diskUsedBytes  bytes of device or disk in use
+ * @param diskCapacityBytes bytes of device or disk the store may use (0 = unknown)
+ * @param stopWrites     whether a stop-writes mark is passed
+ * @param engine         engine-specific counters (defrag, expiry, cold start...), by name
+ */
+public record StoreStats(long records, long tombstones, long memoryUsedBytes, long memoryLimitBytes,
+                         long diskUsedBytes, long diskCapacityBytes, boolean stopWrites,
+                         Map<String, Long> engine) {
+}
