@@ -1,0 +1,82 @@
+package io.flashraft.device;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.flashraft.device.flash.DeviceStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * The contract for {@link DeviceStore} on a raw block device: a loop device made with
+ * {@code losetup} for each test (needs root, as in CI), written with O_DIRECT.
+ */
+class DeviceStoreOnLoopDeviceContractTest extends RecordStoreContractTest {
+    /** One loop device per data directory: a test that opens a second store gets a second device. */
+    private final Map<Path, Path> loopDevices = new HashMap<>();
+
+    @BeforeEach
+    void needRoot() {
+        assumeTrue("root".equals(System.getProperty("user.name")), "loop devices need root");
+    }
+
+    @AfterEach
+    void detachLoopDevices() throws Exception {
+        closeStores();
+        for (Path device : loopDevices.values()) {
+            run("losetup", "--detach", device.toString());
+        }
+    }
+
+    private Path loopDeviceFor(Path dataDir) {
+        return loopDevices.computeIfAbsent(dataDir, d -> {
+            try {
+                Files.createDirectories(d);
+                Path image = d.resolve("loop.img");
+                try (var file = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+                    file.setLength(16L << 20);
+                }
+                return Path.of(run("losetup", "--find", "--show", image.toString()).trim());
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException("cannot attach a loop device", e);
+            }
+        });
+    }
+
+    @Override
+    protected StoreConfig.Builder configure(StoreConfig.Builder b, Path dataDir) {
+        return b.engine(StoreConfig.Engine.DEVICE).dataDir(dataDir.resolve("data")).devices(List.of(loopDeviceFor(dataDir)))
+                .deviceSizeBytes(0).writeBlockSizeBytes(64 * 1024).directIo(true);
+    }
+
+    @Override
+    protected boolean tombstonesOutliveOlderVersions() {
+        return true;
+    }
+
+    @Override
+    protected RecordStore open(StoreConfig config) {
+        try {
+            return DeviceStore.open(config);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + output);
+        }
+        return output;
+    }
+}
