@@ -72,7 +72,11 @@ public final class FileBlockDevice implements BlockDevice {
                         + size + " configured");
             }
             if (!blockDevice && actual < size) {
-                channel.write(ByteBuffer.wrap(new byte[1]), size - 1);
+                // One byte at the end sizes the file. O_DIRECT refuses a write that small, so it
+                // goes through a buffered channel of its own.
+                try (FileChannel sizing = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                    sizing.write(ByteBuffer.wrap(new byte[1]), size - 1);
+                }
             }
             if (size <= 0) {
                 throw new IOException("device " + path + " is empty");

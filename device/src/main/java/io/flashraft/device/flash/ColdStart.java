@@ -9,7 +9,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 
 /**
  * Cold start: rebuilds the primary index by reading every write block.
@@ -42,65 +48,73 @@ final class ColdStart {
         }
     }
 
-    private ColdStart() {
+    private final WriteBlocks blocks;
+    private final PrimaryIndex index;
+    private final SetNames sets;
+    private final StoreMetadata meta;
+    private final Object[] partitionLocks = new Object[Partitions.COUNT];
+    private final AtomicLong versions = new AtomicLong();
+    private final AtomicLong corrupt = new AtomicLong();
+    private final AtomicLong leftovers = new AtomicLong();
+    private final AtomicLong hidden = new AtomicLong();
+    private final AtomicInteger blocksDone = new AtomicInteger();
+    private final List<String> corruptions = Collections.synchronizedList(new ArrayList<>());
+
+    private ColdStart(WriteBlocks blocks, PrimaryIndex index, SetNames sets, StoreMetadata meta) {
+        this.blocks = blocks;
+        this.index = index;
+        this.sets = sets;
+        this.meta = meta;
+        for (int p = 0; p < partitionLocks.length; p++) {
+            partitionLocks[p] = new Object();
+        }
     }
 
+    /**
+     * Rebuilds the index. One thread reads the blocks in order, a few ahead; one indexing worker
+     * per core takes them as they come. The newest-version rule does not depend on the order in
+     * which versions are seen, so blocks may be indexed in any order; each partition's table is
+     * changed under its own lock.
+     */
     static Report run(WriteBlocks blocks, PrimaryIndex index, SetNames sets, StoreMetadata meta) throws IOException {
+        return new ColdStart(blocks, index, sets, meta).run();
+    }
+
+    private Report run() throws IOException {
         long startNs = System.nanoTime();
-        long lastProgressNs = startNs;
-        ByteBuffer buffer = FileBlockDevice.alignedBuffer(blocks.blockSize());
-        long versions = 0;
-        long corrupt = 0;
-        long leftovers = 0;
-        long hidden = 0;
-        List<String> corruptions = new ArrayList<>();
-        List<int[]> valid = new ArrayList<>();
-        int blockSize = blocks.blockSize();
-        for (int b = 0; b < blocks.blockCount(); b++) {
-            buffer.clear();
-            blocks.deviceOf(b).read(blocks.deviceOffset(b), buffer);
-            buffer.flip();
-            valid.clear();
-            long maxSeq = 0;
-            for (int pos = 0; pos + RecordFormat.HEADER_LENGTH <= blockSize; ) {
-                if (!RecordFormat.hasMagic(buffer, pos)) {
-                    pos += RecordFormat.ALIGNMENT;
-                    continue;
-                }
-                int length = RecordFormat.validLength(buffer, pos, blockSize);
-                if (length < 0) {
-                    corrupt++;
-                    if (corruptions.size() < MAX_REPORTED_CORRUPTIONS) {
-                        corruptions.add("block " + b + " offset " + pos + " on " + blocks.deviceOf(b).name());
+        int workers = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        List<Thread> threads = new ArrayList<>();
+        AtomicReference<RuntimeException> workerFailure = new AtomicReference<>();
+        try (BlockReader reader = new BlockReader(blocks, workers)) {
+            for (int w = 0; w < workers; w++) {
+                Thread thread = new Thread(() -> {
+                    try {
+                        for (BlockReader.Block block; (block = reader.next()) != null; ) {
+                            scan(block.id, block.bytes);
+                            reader.done(block);
+                        }
+                    } catch (RuntimeException e) {
+                        workerFailure.compareAndSet(null, e);
+                        reader.abort();
                     }
-                    pos += RecordFormat.ALIGNMENT;
-                    continue;
-                }
-                valid.add(new int[] {pos, length});
-                maxSeq = Math.max(maxSeq, RecordFormat.blockSequence(buffer, pos));
-                pos += RecordFormat.paddedLength(length);
+                }, "flashraft-cold-start-" + w);
+                thread.start();
+                threads.add(thread);
             }
-            if (valid.isEmpty() || maxSeq <= blocks.freedSequence(b)) {
-                leftovers += valid.size();
-                continue;
-            }
-            blocks.recovered(b, maxSeq);
-            for (int[] record : valid) {
-                int pos = record[0];
-                if (RecordFormat.blockSequence(buffer, pos) != maxSeq) {
-                    leftovers++;
-                    continue;
-                }
-                versions++;
-                if (!load(buffer, pos, record[1], b, maxSeq, blocks, index, sets, meta)) {
-                    hidden++;
+            long lastProgressNs = startNs;
+            for (Thread thread : threads) {
+                while (!join(thread, PROGRESS_INTERVAL_NS / 1_000_000)) {
+                    if (System.nanoTime() - lastProgressNs >= PROGRESS_INTERVAL_NS) {
+                        lastProgressNs = System.nanoTime();
+                        LOG.log(System.Logger.Level.INFO, "cold start: {0} of {1} blocks read, {2} records indexed",
+                                blocksDone.get(), blocks.blockCount(), index.size());
+                    }
                 }
             }
-            if (System.nanoTime() - lastProgressNs > PROGRESS_INTERVAL_NS) {
-                lastProgressNs = System.nanoTime();
-                LOG.log(System.Logger.Level.INFO, "cold start: {0} of {1} blocks read, {2} records indexed",
-                        b + 1, blocks.blockCount(), index.size());
-            }
+            reader.rethrow();
+        }
+        if (workerFailure.get() != null) {
+            throw workerFailure.get();
         }
         for (int p = 0; p < Partitions.COUNT; p++) {
             int partition = p;
@@ -110,15 +124,164 @@ final class ColdStart {
             });
         }
         long durationMs = (System.nanoTime() - startNs) / 1_000_000;
-        Report report = new Report(blocks.blockCount(), (long) blocks.blockCount() * blockSize, versions,
-                index.size(), corrupt, List.copyOf(corruptions), leftovers, hidden, durationMs);
-        LOG.log(corrupt > 0 ? System.Logger.Level.WARNING : System.Logger.Level.INFO, report.toString());
+        List<String> reported;
+        synchronized (corruptions) {
+            reported = List.copyOf(corruptions.subList(0, Math.min(MAX_REPORTED_CORRUPTIONS, corruptions.size())));
+        }
+        Report report = new Report(blocks.blockCount(), (long) blocks.blockCount() * blocks.blockSize(),
+                versions.get(), index.size(), corrupt.get(), reported, leftovers.get(), hidden.get(), durationMs);
+        LOG.log(corrupt.get() > 0 ? System.Logger.Level.WARNING : System.Logger.Level.INFO, report.toString());
         return report;
     }
 
+    private static boolean join(Thread thread, long millis) {
+        try {
+            thread.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during cold start", e);
+        }
+        return !thread.isAlive();
+    }
+
+    /** Finds a block's valid records, keeps those of its newest use, and indexes them. */
+    private void scan(int block, ByteBuffer buffer) {
+        int blockSize = blocks.blockSize();
+        List<int[]> valid = new ArrayList<>();
+        long maxSeq = 0;
+        for (int pos = 0; pos + RecordFormat.HEADER_LENGTH <= blockSize; ) {
+            if (!RecordFormat.hasMagic(buffer, pos)) {
+                pos += RecordFormat.ALIGNMENT;
+                continue;
+            }
+            int length = RecordFormat.validLength(buffer, pos, blockSize);
+            if (length < 0) {
+                corrupt.incrementAndGet();
+                if (corruptions.size() < MAX_REPORTED_CORRUPTIONS) {
+                    corruptions.add("block " + block + " offset " + pos + " on " + blocks.deviceOf(block).name());
+                }
+                pos += RecordFormat.ALIGNMENT;
+                continue;
+            }
+            valid.add(new int[] {pos, length});
+            maxSeq = Math.max(maxSeq, RecordFormat.blockSequence(buffer, pos));
+            pos += RecordFormat.paddedLength(length);
+        }
+        blocksDone.incrementAndGet();
+        if (valid.isEmpty() || maxSeq <= blocks.freedSequence(block)) {
+            leftovers.addAndGet(valid.size());
+            return;
+        }
+        blocks.recovered(block, maxSeq);
+        for (int[] record : valid) {
+            int pos = record[0];
+            if (RecordFormat.blockSequence(buffer, pos) != maxSeq) {
+                leftovers.incrementAndGet();
+                continue;
+            }
+            versions.incrementAndGet();
+            if (!load(buffer, pos, record[1], block, maxSeq)) {
+                hidden.incrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * Reads blocks in order on a thread of its own, a few ahead of the indexing workers, so that
+     * reading the device and indexing its records overlap.
+     */
+    private static final class BlockReader implements AutoCloseable {
+        /** A block's bytes. */
+        static final class Block {
+            int id;
+            final ByteBuffer bytes;
+
+            Block(ByteBuffer bytes) {
+                this.bytes = bytes;
+            }
+        }
+
+        private static final Block END = new Block(ByteBuffer.allocate(0));
+
+        private final BlockingQueue<Block> filled;
+        private final BlockingQueue<Block> empty;
+        private final Thread thread;
+        private final int consumers;
+        private volatile IOException failure;
+
+        BlockReader(WriteBlocks blocks, int consumers) {
+            this.consumers = consumers;
+            int buffers = consumers + 2;
+            filled = new ArrayBlockingQueue<>(buffers + consumers);
+            empty = new ArrayBlockingQueue<>(buffers);
+            for (int i = 0; i < buffers; i++) {
+                empty.add(new Block(FileBlockDevice.alignedBuffer(blocks.blockSize())));
+            }
+            thread = new Thread(() -> readAll(blocks), "flashraft-cold-start-reader");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void readAll(WriteBlocks blocks) {
+            try {
+                for (int b = 0; b < blocks.blockCount(); b++) {
+                    Block block = empty.take();
+                    block.id = b;
+                    block.bytes.clear();
+                    blocks.deviceOf(b).read(blocks.deviceOffset(b), block.bytes);
+                    block.bytes.flip();
+                    filled.put(block);
+                }
+            } catch (IOException e) {
+                failure = new IOException("cold start could not read the devices: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                for (int i = 0; i < consumers; i++) {
+                    filled.offer(END);
+                }
+            }
+        }
+
+        /** The next block read, or null when all are. */
+        Block next() {
+            try {
+                Block block = filled.take();
+                return block == END ? null : block;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+
+        void done(Block block) {
+            empty.add(block);
+        }
+
+        /** Stops reading: a worker failed. */
+        void abort() {
+            thread.interrupt();
+        }
+
+        void rethrow() throws IOException {
+            if (failure != null) {
+                throw failure;
+            }
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Indexes one version unless a marker hides it or the index holds a newer one. */
-    private static boolean load(ByteBuffer buffer, int pos, int length, int block, long seq, WriteBlocks blocks,
-                                PrimaryIndex index, SetNames sets, StoreMetadata meta) {
+    private boolean load(ByteBuffer buffer, int pos, int length, int block, long seq) {
         byte[] digestBytes = new byte[Digest.LENGTH];
         buffer.get(pos + RecordFormat.DIGEST_OFFSET, digestBytes);
         Digest digest = Digest.of(digestBytes);
@@ -140,6 +303,14 @@ final class ColdStart {
         int generation = buffer.getInt(pos + RecordFormat.GENERATION_OFFSET);
         boolean tombstone = (buffer.get(pos + RecordFormat.FLAGS_OFFSET) & RecordFormat.FLAG_TOMBSTONE) != 0;
         long voidTime = tombstone ? 0 : Integer.toUnsignedLong(buffer.getInt(pos + RecordFormat.VOID_TIME_OFFSET));
+        int setId = sets.idOf(set);
+        synchronized (partitionLocks[partition]) {
+            return index(digest, partition, block, pos, length, seq, generation, voidTime, logIndex, setId, tombstone);
+        }
+    }
+
+    private boolean index(Digest digest, int partition, int block, int pos, int length, long seq, int generation,
+                          long voidTime, long logIndex, int setId, boolean tombstone) {
         int entry = index.find(digest);
         if (entry >= 0) {
             long held = index.logIndex(partition, entry);
@@ -154,7 +325,7 @@ final class ColdStart {
             entry = index.insert(digest);
         }
         index.set(partition, entry, Location.pack(block, pos, RecordFormat.paddedLength(length)), generation,
-                voidTime, logIndex, sets.idOf(set), tombstone ? PrimaryIndex.FLAG_TOMBSTONE : 0);
+                voidTime, logIndex, setId, tombstone ? PrimaryIndex.FLAG_TOMBSTONE : 0);
         return true;
     }
 }

@@ -404,6 +404,11 @@ public final class DeviceStore extends AbstractRecordStore {
         expiredReclaimed.addAndGet(reclaimExpired());
         tombstonesDropped.addAndGet(raidTombstones());
         defragment();
+        if (!blocks.pendingFreeSnapshot().isEmpty() && blocks.freeBlocks() < blocks.blockCount() / 4) {
+            // Blocks emptied by writes and defrag are reusable only after a durability point; when
+            // free blocks run short between the callers' checkpoints, the store makes one itself.
+            persist(null, 0);
+        }
     }
 
     /**
@@ -548,7 +553,10 @@ public final class DeviceStore extends AbstractRecordStore {
         int freeBlocks = blocks.freeBlocks();
         long used = capacity - (long) freeBlocks * blocks.blockSize();
         long memory = index.memoryBytes();
-        boolean diskStop = used * 100 >= capacity * config.stopWritesDiskPercent();
+        // Writes never take the defragmenter's reserve: the mark is a share of what they can fill,
+        // or a small device would be full before it is reached.
+        long writable = capacity - (long) WriteBlocks.DEFRAG_RESERVE_BLOCKS * blocks.blockSize();
+        boolean diskStop = used * 100 >= writable * config.stopWritesDiskPercent();
         boolean memoryStop = config.memoryLimitBytes() > 0
                 && memory * 100 >= config.memoryLimitBytes() * config.stopWritesMemoryPercent();
         Map<String, Long> engine = new LinkedHashMap<>();

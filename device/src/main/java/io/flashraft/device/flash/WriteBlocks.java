@@ -150,11 +150,13 @@ final class WriteBlocks implements AutoCloseable {
         nextSequence = Math.max(nextSequence, next);
     }
 
-    /** Cold start: block {@code block} holds records of its use {@code seq}. */
+    /**
+     * Cold start: block {@code block} holds records of its use {@code seq}. Cold start workers
+     * call it for distinct blocks; {@link #finishRecovery} runs after they are joined.
+     */
     void recovered(int block, long seq) {
         state[block] = State.SEALED;
         sequence[block] = seq;
-        nextSequence = Math.max(nextSequence, seq + 1);
     }
 
     /**
@@ -162,8 +164,8 @@ final class WriteBlocks implements AutoCloseable {
      * bytes wait for the next checkpoint; the flusher starts.
      */
     void finishRecovery() {
-        for (long seq : freedSequence) {
-            nextSequence = Math.max(nextSequence, seq + 1);
+        for (int b = 0; b < blockCount; b++) {
+            nextSequence = Math.max(nextSequence, Math.max(freedSequence[b], sequence[b]) + 1);
         }
         for (int b = 0; b < blockCount; b++) {
             if (state[b] == State.FREE) {
