@@ -12,8 +12,12 @@ dir=${DIR:-/var/tmp/flashraft-bench}
 jar=bench/target/flashraft-bench.jar
 [ -f "$jar" ] || mvn -B -ntp -q install -DskipTests
 echo "# $(date -u +%F) $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1)"
+# Both engines run in a JVM set up as a server is: a fixed, pre-touched heap on transparent huge
+# pages (the primary index is hundreds of MB of random accesses: without them, TLB misses and
+# first-touch page faults double the cold start).
+server_jvm=(-Xms8g -Xmx8g -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages)
 for value_bytes in 100 1024; do
-  java -Xmx8g -cp "$jar" io.flashraft.bench.StoreBench --dir "$dir" --records "$records" \
+  java "${server_jvm[@]}" -cp "$jar" io.flashraft.bench.StoreBench --dir "$dir" --records "$records" \
     --value-bytes "$value_bytes" --threads 2 --seconds "$phase_seconds"
   device="$dir/device/device.dat"
   sync

@@ -137,8 +137,8 @@ public final class StoreBench {
         long startNs = System.nanoTime();
         Histogram writeTotal = new Histogram(3);
         Histogram readTotal = new Histogram(3);
-        while (workers.stream().anyMatch(Thread::isAlive)) {
-            workers.get(0).join(2000);
+        for (Thread alive; (alive = workers.stream().filter(Thread::isAlive).findFirst().orElse(null)) != null; ) {
+            alive.join(2000);
             writeTotal.add(writes.getIntervalHistogram());
             readTotal.add(reads.getIntervalHistogram());
             System.out.printf(Locale.ROOT, "\r%-8s %-6s %,d ops, %.0f ops/s   ", engine, name, done.sum(),

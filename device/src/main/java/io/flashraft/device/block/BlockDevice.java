@@ -17,6 +17,15 @@ public interface BlockDevice extends AutoCloseable {
     /** Reads exactly {@code dst.remaining()} bytes at {@code offset} into {@code dst}. */
     void read(long offset, ByteBuffer dst) throws IOException;
 
+    /**
+     * Reads a whole write block for a scan (cold start, defrag, tomb raid): like {@link #read},
+     * but bypassing the page cache where the device allows, so that a scan neither pays for
+     * filling the cache nor evicts what reads need. Offset and length are block-aligned.
+     */
+    default void readBlock(long offset, ByteBuffer dst) throws IOException {
+        read(offset, dst);
+    }
+
     /** Writes all of {@code src} at {@code offset}. */
     void write(long offset, ByteBuffer src) throws IOException;
 

@@ -24,13 +24,16 @@ public final class FileBlockDevice implements BlockDevice {
 
     private final Path path;
     private final FileChannel channel;
+    /** An O_DIRECT channel for block scans, or the main channel where O_DIRECT is refused. */
+    private final FileChannel scanChannel;
     private final long sizeBytes;
     private final boolean direct;
     private final ThreadLocal<ByteBuffer> alignedReadBuffer;
 
-    private FileBlockDevice(Path path, FileChannel channel, long sizeBytes, boolean direct) {
+    private FileBlockDevice(Path path, FileChannel channel, FileChannel scanChannel, long sizeBytes, boolean direct) {
         this.path = path;
         this.channel = channel;
+        this.scanChannel = scanChannel;
         this.sizeBytes = sizeBytes;
         this.direct = direct;
         this.alignedReadBuffer = ThreadLocal.withInitial(() -> alignedBuffer(256 * 1024));
@@ -81,10 +84,19 @@ public final class FileBlockDevice implements BlockDevice {
             if (size <= 0) {
                 throw new IOException("device " + path + " is empty");
             }
-            return new FileBlockDevice(path, channel, size, directIo);
+            return new FileBlockDevice(path, channel, directIo ? channel : openScanChannel(path, channel), size, directIo);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    private static FileChannel openScanChannel(Path path, FileChannel fallback) {
+        try {
+            return FileChannel.open(path, StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+        } catch (IOException | UnsupportedOperationException e) {
+            // A file system without O_DIRECT (tmpfs): scans go through the page cache.
+            return fallback;
         }
     }
 
@@ -148,6 +160,23 @@ public final class FileBlockDevice implements BlockDevice {
     }
 
     @Override
+    public void readBlock(long offset, ByteBuffer dst) throws IOException {
+        checkRange(offset, dst.remaining());
+        if (scanChannel == channel) {
+            read(offset, dst);
+            return;
+        }
+        long position = offset;
+        while (dst.hasRemaining()) {
+            int n = scanChannel.read(dst, position);
+            if (n < 0) {
+                throw new IOException("unexpected end of " + path + " at " + position);
+            }
+            position += n;
+        }
+    }
+
+    @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         checkRange(offset, src.remaining());
         long position = offset;
@@ -168,7 +197,11 @@ public final class FileBlockDevice implements BlockDevice {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        try (FileChannel closedAfter = channel) {
+            if (scanChannel != channel) {
+                scanChannel.close();
+            }
+        }
     }
 
     private void checkRange(long offset, int length) throws IOException {

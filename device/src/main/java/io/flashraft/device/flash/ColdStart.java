@@ -173,17 +173,22 @@ final class ColdStart {
             return;
         }
         blocks.recovered(block, maxSeq);
+        long blockVersions = 0;
+        long blockHidden = 0;
         for (int[] record : valid) {
             int pos = record[0];
             if (RecordFormat.blockSequence(buffer, pos) != maxSeq) {
-                leftovers.incrementAndGet();
                 continue;
             }
-            versions.incrementAndGet();
+            blockVersions++;
             if (!load(buffer, pos, record[1], block, maxSeq)) {
-                hidden.incrementAndGet();
+                blockHidden++;
             }
         }
+        // Counted once a block, so that the workers do not contend on the counters.
+        versions.addAndGet(blockVersions);
+        hidden.addAndGet(blockHidden);
+        leftovers.addAndGet(valid.size() - blockVersions);
     }
 
     /**
@@ -228,7 +233,7 @@ final class ColdStart {
                     Block block = empty.take();
                     block.id = b;
                     block.bytes.clear();
-                    blocks.deviceOf(b).read(blocks.deviceOffset(b), block.bytes);
+                    blocks.deviceOf(b).readBlock(blocks.deviceOffset(b), block.bytes);
                     block.bytes.flip();
                     filled.put(block);
                 }
@@ -280,6 +285,25 @@ final class ColdStart {
         }
     }
 
+    /** The worker's last set name and its bytes: records of one set tend to come together. */
+    private final ThreadLocal<Object[]> lastSet = ThreadLocal.withInitial(() -> new Object[] {new byte[0], ""});
+
+    private String setName(ByteBuffer buffer, int pos) {
+        int setLength = buffer.get(pos + RecordFormat.SET_LENGTH_OFFSET) & 0xFF;
+        Object[] last = lastSet.get();
+        byte[] lastBytes = (byte[]) last[0];
+        if (lastBytes.length == setLength
+                && buffer.slice(pos + RecordFormat.HEADER_LENGTH, setLength).equals(ByteBuffer.wrap(lastBytes))) {
+            return (String) last[1];
+        }
+        byte[] setBytes = new byte[setLength];
+        buffer.get(pos + RecordFormat.HEADER_LENGTH, setBytes);
+        String set = new String(setBytes, StandardCharsets.UTF_8);
+        last[0] = setBytes;
+        last[1] = set;
+        return set;
+    }
+
     /** Indexes one version unless a marker hides it or the index holds a newer one. */
     private boolean load(ByteBuffer buffer, int pos, int length, int block, long seq) {
         byte[] digestBytes = new byte[Digest.LENGTH];
@@ -289,10 +313,7 @@ final class ColdStart {
         if (seq < meta.dropSequence[partition]) {
             return false;
         }
-        int setLength = buffer.get(pos + RecordFormat.SET_LENGTH_OFFSET) & 0xFF;
-        byte[] setBytes = new byte[setLength];
-        buffer.get(pos + RecordFormat.HEADER_LENGTH, setBytes);
-        String set = new String(setBytes, StandardCharsets.UTF_8);
+        String set = setName(buffer, pos);
         int group = buffer.getShort(pos + RecordFormat.GROUP_OFFSET) & 0xFFFF;
         long logIndex = buffer.getLong(pos + RecordFormat.LOG_INDEX_OFFSET);
         for (StoreMetadata.TruncateMarker marker : meta.truncates) {
@@ -311,18 +332,17 @@ final class ColdStart {
 
     private boolean index(Digest digest, int partition, int block, int pos, int length, long seq, int generation,
                           long voidTime, long logIndex, int setId, boolean tombstone) {
-        int entry = index.find(digest);
-        if (entry >= 0) {
+        int entry = index.findOrInsert(digest);
+        long heldLocation = index.location(partition, entry);
+        if (heldLocation != 0) {
             long held = index.logIndex(partition, entry);
             int heldGeneration = index.generation(partition, entry);
-            long heldSeq = blocks.sequence(Location.block(index.location(partition, entry)));
+            long heldSeq = blocks.sequence(Location.block(heldLocation));
             boolean newer = logIndex > held || (logIndex == held && (generation > heldGeneration
                     || (generation == heldGeneration && seq > heldSeq)));
             if (!newer) {
                 return true;
             }
-        } else {
-            entry = index.insert(digest);
         }
         index.set(partition, entry, Location.pack(block, pos, RecordFormat.paddedLength(length)), generation,
                 voidTime, logIndex, setId, tombstone ? PrimaryIndex.FLAG_TOMBSTONE : 0);

@@ -272,7 +272,7 @@ final class WriteBlocks implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        deviceOf(block).read(offsetOf[block], out);
+        deviceOf(block).readBlock(offsetOf[block], out);
         return out.flip();
     }
 

@@ -117,7 +117,8 @@ public final class RecordFormat {
 
     /**
      * Checks the record that starts at {@code offset}: magic, a length that fits in
-     * {@code limit}, version and checksum.
+     * {@code limit}, version and checksum. It moves the buffer's position and limit and puts them
+     * back, so the buffer must not be shared with another thread meanwhile.
      *
      * @return the record's length, or -1 if no valid record starts there
      */
@@ -134,8 +135,13 @@ public final class RecordFormat {
         if (HEADER_LENGTH + setLength > length) {
             return -1;
         }
+        // The buffer's own bounds frame the checksummed range (no duplicate: cold start checks
+        // millions of records), and are restored after.
+        int position = in.position();
+        int bufferLimit = in.limit();
         CRC32C crc = new CRC32C();
-        crc.update(in.duplicate().limit(offset + length).position(offset + VERSION_OFFSET));
+        crc.update(in.limit(offset + length).position(offset + VERSION_OFFSET));
+        in.limit(bufferLimit).position(position);
         return (int) crc.getValue() == in.getInt(offset + CRC_OFFSET) ? length : -1;
     }
 

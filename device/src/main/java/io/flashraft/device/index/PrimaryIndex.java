@@ -106,6 +106,44 @@ public final class PrimaryIndex {
         return entry;
     }
 
+    /**
+     * The handle of a digest's entry, adding one (fields at zero, so its location is 0, which no
+     * real location is) if there is none: one probe where {@link #find} then {@link #insert}
+     * would take two.
+     */
+    public int findOrInsert(Digest digest) {
+        Table t = tables[digest.partition()];
+        if ((t.count + 1) * 4L > t.slots.length * 3L) {
+            resize(t, Math.max(MIN_SLOTS, t.slots.length * 2));
+        }
+        int d0 = intOf(digest, 0);
+        int d1 = intOf(digest, 1);
+        int d2 = intOf(digest, 2);
+        int d3 = intOf(digest, 3);
+        int d4 = intOf(digest, 4);
+        int slot = d1 & t.mask;
+        for (int ref; (ref = t.slots[slot]) != 0; slot = (slot + 1) & t.mask) {
+            int entry = ref - 1;
+            int[] c = t.chunks[entry / CHUNK_ENTRIES];
+            int base = (entry % CHUNK_ENTRIES) * INTS_PER_ENTRY;
+            if (c[base + 1] == d1 && c[base] == d0 && c[base + 2] == d2 && c[base + 3] == d3 && c[base + 4] == d4) {
+                return entry;
+            }
+        }
+        int entry = allocate(t);
+        int[] c = t.chunks[entry / CHUNK_ENTRIES];
+        int base = (entry % CHUNK_ENTRIES) * INTS_PER_ENTRY;
+        c[base] = d0;
+        c[base + 1] = d1;
+        c[base + 2] = d2;
+        c[base + 3] = d3;
+        c[base + 4] = d4;
+        t.slots[slot] = entry + 1;
+        t.count++;
+        entries.incrementAndGet();
+        return entry;
+    }
+
     /** Removes an entry; its handle becomes invalid. */
     public void remove(int partition, int entry) {
         Table t = tables[partition];
