@@ -305,6 +305,13 @@ public abstract class AbstractRecordStore implements RecordStore {
         }
     }
 
+    /** Runs {@code body} for every partition with its write lock held, one at a time. */
+    protected void forEachPartitionWriteLocked(java.util.function.IntConsumer body) {
+        BitSet all = new BitSet(Partitions.COUNT);
+        all.set(0, Partitions.COUNT);
+        forEachPartition(all, true, body);
+    }
+
     /** The lock of one partition, for engines' background work. */
     protected ReentrantReadWriteLock partitionLock(int partition) {
         return partitionLocks[partition];

@@ -149,9 +149,13 @@ public final class FileBlockDevice implements BlockDevice {
     }
 
     private void readFully(long offset, ByteBuffer dst) throws IOException {
+        readFully(channel, offset, dst);
+    }
+
+    private void readFully(FileChannel from, long offset, ByteBuffer dst) throws IOException {
         long position = offset;
         while (dst.hasRemaining()) {
-            int n = channel.read(dst, position);
+            int n = from.read(dst, position);
             if (n < 0) {
                 throw new IOException("unexpected end of " + path + " at " + position);
             }
@@ -164,15 +168,8 @@ public final class FileBlockDevice implements BlockDevice {
         checkRange(offset, dst.remaining());
         if (scanChannel == channel) {
             read(offset, dst);
-            return;
-        }
-        long position = offset;
-        while (dst.hasRemaining()) {
-            int n = scanChannel.read(dst, position);
-            if (n < 0) {
-                throw new IOException("unexpected end of " + path + " at " + position);
-            }
-            position += n;
+        } else {
+            readFully(scanChannel, offset, dst);
         }
     }
 

@@ -237,23 +237,17 @@ public final class MemoryStore extends AbstractRecordStore {
         if (droppableIndexes.isEmpty()) {
             return;
         }
-        for (int p = 0; p < Partitions.COUNT; p++) {
-            Lock lock = partitionLock(p).writeLock();
-            lock.lock();
-            try {
-                Iterator<RecordVersion> versions = partitions.get(p).values().iterator();
-                while (versions.hasNext()) {
-                    RecordVersion version = versions.next();
-                    if (version.tombstone() && version.logIndex() <= droppableIndexes.getOrDefault(version.group(), -1L)) {
-                        versions.remove();
-                        account(version, null);
-                        tombstonesDropped.increment();
-                    }
+        forEachPartitionWriteLocked(p -> {
+            Iterator<RecordVersion> versions = partitions.get(p).values().iterator();
+            while (versions.hasNext()) {
+                RecordVersion version = versions.next();
+                if (version.tombstone() && version.logIndex() <= droppableIndexes.getOrDefault(version.group(), -1L)) {
+                    versions.remove();
+                    account(version, null);
+                    tombstonesDropped.increment();
                 }
-            } finally {
-                lock.unlock();
             }
-        }
+        });
     }
 
     @Override

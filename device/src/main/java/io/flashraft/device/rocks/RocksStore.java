@@ -14,7 +14,6 @@ import io.flashraft.device.format.RecordFormat;
 import io.flashraft.device.maintenance.MaintenanceAgent;
 import io.flashraft.protocol.DecodeException;
 import io.flashraft.protocol.Digest;
-import io.flashraft.protocol.Partitions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Lock;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.CompressionType;
@@ -269,9 +267,7 @@ public final class RocksStore extends AbstractRecordStore {
         if (droppableIndexes.isEmpty()) {
             return;
         }
-        for (int p = 0; p < Partitions.COUNT; p++) {
-            Lock lock = partitionLock(p).writeLock();
-            lock.lock();
+        forEachPartitionWriteLocked(p -> {
             // The iterator is made under the lock: it must not show a version the lock let change.
             try (RocksIterator iterator = db().newIterator()) {
                 for (iterator.seek(RocksCodec.partitionStart(p)); iterator.isValid(); iterator.next()) {
@@ -290,10 +286,8 @@ public final class RocksStore extends AbstractRecordStore {
                 iterator.status();
             } catch (RocksDBException e) {
                 throw failure("tombstone drop in partition " + p, e);
-            } finally {
-                lock.unlock();
             }
-        }
+        });
     }
 
     /**
