@@ -82,6 +82,9 @@ final class ColdStart {
 
     private Report run() throws IOException {
         long startNs = System.nanoTime();
+        for (int p = 0; p < Partitions.COUNT; p++) {
+            index.reserve(p, meta.partitionEntries[p]);
+        }
         int workers = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         List<Thread> threads = new ArrayList<>();
         AtomicReference<RuntimeException> workerFailure = new AtomicReference<>();
@@ -285,22 +288,25 @@ final class ColdStart {
         }
     }
 
-    /** The worker's last set name and its bytes: records of one set tend to come together. */
-    private final ThreadLocal<Object[]> lastSet = ThreadLocal.withInitial(() -> new Object[] {new byte[0], ""});
+    /** A set as a record names it: its bytes, its name and its id. */
+    private record SetRef(byte[] bytes, String name, int id) {
+    }
 
-    private String setName(ByteBuffer buffer, int pos) {
+    /** Each worker's last set: records of one set tend to come together. */
+    private final ThreadLocal<SetRef> lastSet = ThreadLocal.withInitial(() -> new SetRef(new byte[0], "", 0));
+
+    private SetRef set(ByteBuffer buffer, int pos) {
         int setLength = buffer.get(pos + RecordFormat.SET_LENGTH_OFFSET) & 0xFF;
-        Object[] last = lastSet.get();
-        byte[] lastBytes = (byte[]) last[0];
-        if (lastBytes.length == setLength
-                && buffer.slice(pos + RecordFormat.HEADER_LENGTH, setLength).equals(ByteBuffer.wrap(lastBytes))) {
-            return (String) last[1];
+        SetRef last = lastSet.get();
+        if (last.bytes().length == setLength
+                && buffer.slice(pos + RecordFormat.HEADER_LENGTH, setLength).equals(ByteBuffer.wrap(last.bytes()))) {
+            return last;
         }
         byte[] setBytes = new byte[setLength];
         buffer.get(pos + RecordFormat.HEADER_LENGTH, setBytes);
-        String set = new String(setBytes, StandardCharsets.UTF_8);
-        last[0] = setBytes;
-        last[1] = set;
+        String name = new String(setBytes, StandardCharsets.UTF_8);
+        SetRef set = new SetRef(setBytes, name, sets.idOf(name));
+        lastSet.set(set);
         return set;
     }
 
@@ -313,18 +319,18 @@ final class ColdStart {
         if (seq < meta.dropSequence[partition]) {
             return false;
         }
-        String set = setName(buffer, pos);
+        SetRef set = set(buffer, pos);
         int group = buffer.getShort(pos + RecordFormat.GROUP_OFFSET) & 0xFFFF;
         long logIndex = buffer.getLong(pos + RecordFormat.LOG_INDEX_OFFSET);
         for (StoreMetadata.TruncateMarker marker : meta.truncates) {
-            if (marker.hides(set, partition, group, logIndex)) {
+            if (marker.hides(set.name(), partition, group, logIndex)) {
                 return false;
             }
         }
         int generation = buffer.getInt(pos + RecordFormat.GENERATION_OFFSET);
         boolean tombstone = (buffer.get(pos + RecordFormat.FLAGS_OFFSET) & RecordFormat.FLAG_TOMBSTONE) != 0;
         long voidTime = tombstone ? 0 : Integer.toUnsignedLong(buffer.getInt(pos + RecordFormat.VOID_TIME_OFFSET));
-        int setId = sets.idOf(set);
+        int setId = set.id();
         synchronized (partitionLocks[partition]) {
             return index(digest, partition, block, pos, length, seq, generation, voidTime, logIndex, setId, tombstone);
         }

@@ -359,6 +359,9 @@ public final class DeviceStore extends AbstractRecordStore {
                     meta.nextSequence = blocks.nextSequence();
                     meta.freed.clear();
                     meta.freed.putAll(blocks.freedSequences(pending));
+                    for (int p = 0; p < Partitions.COUNT; p++) {
+                        meta.partitionEntries[p] = index.size(p);
+                    }
                     meta.store(config.dataDir());
                 }
             } catch (IOException e) {

@@ -32,6 +32,9 @@ import java.util.zip.CRC32C;
  * truncates: count u32, (set (u8 length + UTF-8), group u16, log index u64, partitions 512 bytes)*
  * freed:     count u32, (block u32, freed sequence u64)*          records of that use or older
  *                                                                  are leftovers
+ * sizes:     4096 x u32: index entries of each partition when written, so that cold start
+ *            sizes each partition's table once instead of growing it (a hint, never trusted
+ *            for correctness)
  * crc32c u32 over everything before it
  * </pre>
  */
@@ -54,6 +57,7 @@ final class StoreMetadata {
     final long[] dropSequence = new long[Partitions.COUNT];
     final List<TruncateMarker> truncates = new ArrayList<>();
     final Map<Integer, Long> freed = new TreeMap<>();
+    final int[] partitionEntries = new int[Partitions.COUNT];
 
     StoreMetadata(UUID storeId) {
         this.storeId = storeId;
@@ -104,6 +108,9 @@ final class StoreMetadata {
         for (int i = in.readInt(); i > 0; i--) {
             meta.freed.put(in.readInt(), in.readLong());
         }
+        for (int p = 0; p < Partitions.COUNT; p++) {
+            meta.partitionEntries[p] = in.readInt();
+        }
         return meta;
     }
 
@@ -145,6 +152,9 @@ final class StoreMetadata {
         for (Map.Entry<Integer, Long> e : freed.entrySet()) {
             out.writeInt(e.getKey());
             out.writeLong(e.getValue());
+        }
+        for (int entries : partitionEntries) {
+            out.writeInt(entries);
         }
         CRC32C crc = new CRC32C();
         crc.update(bytes.toByteArray());

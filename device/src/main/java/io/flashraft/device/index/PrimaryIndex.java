@@ -87,6 +87,21 @@ public final class PrimaryIndex {
         }
     }
 
+    /**
+     * Sizes an empty partition's table for {@code entries} entries, so that filling it takes no
+     * rehash (cold start knows roughly how many to expect). A larger table only grows as usual.
+     */
+    public void reserve(int partition, int entries) {
+        Table t = tables[partition];
+        if (entries <= 0 || t.count > 0) {
+            return;
+        }
+        long wanted = Math.max(MIN_SLOTS, Long.highestOneBit(entries * 4L / 3 + 1) << 1);
+        if (wanted > t.slots.length && wanted <= 1 << 30) {
+            resize(t, (int) wanted);
+        }
+    }
+
     /** Adds an entry for a digest that has none; its fields start at zero. Returns its handle. */
     public int insert(Digest digest) {
         int partition = digest.partition();
@@ -174,12 +189,18 @@ public final class PrimaryIndex {
         entries.decrementAndGet();
     }
 
-    /** Calls {@code action} with the handle of every entry of a partition. */
+    /**
+     * Calls {@code action} with the handle of every entry of a partition, in the order the
+     * entries sit in memory (sequential, so a pass over millions of entries is cheap). An entry
+     * whose location is still 0 (just inserted, not yet set) or that was removed is skipped.
+     */
     public void forEach(int partition, IntConsumer action) {
         Table t = tables[partition];
-        for (int slot = 0; slot < t.slots.length; slot++) {
-            if (t.slots[slot] != 0) {
-                action.accept(t.slots[slot] - 1);
+        for (int entry = 0; entry < t.highWater; entry++) {
+            int[] c = t.chunks[entry / CHUNK_ENTRIES];
+            int base = (entry % CHUNK_ENTRIES) * INTS_PER_ENTRY;
+            if (c[base + 5] != 0 || c[base + 6] != 0) {
+                action.accept(entry);
             }
         }
     }
