@@ -27,8 +27,7 @@ import org.HdrHistogram.Recorder;
 /**
  * The record-store race: the device engine against RocksDB on the same keys and values, in one
  * run. For each engine: load N records, then random puts, random gets and a 50/50 mix for a fixed
- * time each, with HdrHistogram latencies; for the device engine also a cold start (index rebuilt
- * from the device) timed against the bytes it read.
+ * time each, with HdrHistogram latencies. The stores are left on disk for {@link ColdStartBench}.
  *
  * <p>Each worker thread owns the partitions {@code p % threads == thread} and writes them as one
  * partition group with its own log index, as a replica's apply thread would.
@@ -106,16 +105,6 @@ public final class StoreBench {
         } finally {
             store.close();
         }
-        if (engine == StoreConfig.Engine.DEVICE) {
-            dropPageCache();
-            long startNs = System.nanoTime();
-            try (RecordStore reopened = RecordStores.open(config)) {
-                double seconds = (System.nanoTime() - startNs) / 1e9;
-                System.out.printf(Locale.ROOT, "%-8s cold start: %.1f s for %d MiB of device = %.0f MiB/s; %s%n",
-                        engine, seconds, deviceSizeBytes >> 20, (deviceSizeBytes >> 20) / seconds,
-                        reopened.stats().records() + " records");
-            }
-        }
     }
 
     private enum Mix { LOAD, PUT, GET, HALF }
@@ -187,15 +176,6 @@ public final class StoreBench {
         }
         return String.format(Locale.ROOT, "%s p50 %d us p99 %d us p99.9 %d us max %d us", what,
                 h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue());
-    }
-
-    /** Cold start is measured from the device, not the page cache (needs root; skipped otherwise). */
-    private static void dropPageCache() {
-        try {
-            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3\n");
-        } catch (IOException e) {
-            System.out.println("# could not drop the page cache (" + e.getMessage() + "): cold start may read from RAM");
-        }
     }
 
     private static void deleteTree(Path root) throws IOException {
