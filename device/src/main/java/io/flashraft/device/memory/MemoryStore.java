@@ -1,6 +1,5 @@
 package io.flashraft.device.memory;
 
-import io.flashraft.device.AbstractRecordStore;
 import io.flashraft.device.RecordVersion;
 import io.flashraft.device.StoreConfig;
 import io.flashraft.device.StoreFullException;
@@ -9,7 +8,7 @@ import io.flashraft.device.StoreStats;
 import io.flashraft.device.VersionInfo;
 import io.flashraft.device.WriteContext;
 import io.flashraft.device.checkpoint.CheckpointMetadata;
-import io.flashraft.device.checkpoint.TombstoneRetention;
+import io.flashraft.device.checkpoint.CheckpointingStore;
 import io.flashraft.device.format.RecordFormat;
 import io.flashraft.device.maintenance.MaintenanceAgent;
 import io.flashraft.protocol.Digest;
@@ -24,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -37,7 +35,7 @@ import java.util.concurrent.locks.Lock;
  * ({@value #ENTRY_OVERHEAD_BYTES} bytes); a write that would take it past the memory limit fails
  * with DEVICE_FULL. Versions are immutable, so snapshots and images copy references, not bytes.
  */
-public final class MemoryStore extends AbstractRecordStore {
+public final class MemoryStore extends CheckpointingStore {
     /**
      * RAM a held version costs beyond its encoded length (whose 72-byte header stands for the
      * version's fixed fields): the map entry, the version and digest objects and array headers.
@@ -49,16 +47,12 @@ public final class MemoryStore extends AbstractRecordStore {
     private final List<TreeMap<Digest, RecordVersion>> partitions = new ArrayList<>(Partitions.COUNT);
     private final CheckpointImage image;
     private final CheckpointMetadata metadata;
-    private final TombstoneRetention tombstoneRetention;
     /** Serializes image writes: checkpoints of different groups and durable drops. */
     private final Object imageLock = new Object();
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong tombstones = new AtomicLong();
     private final AtomicLong memoryUsedBytes = new AtomicLong();
     private final AtomicLong imageBytes = new AtomicLong();
-    private final LongAdder expiredReclaimed = new LongAdder();
-    private final LongAdder tombstonesDropped = new LongAdder();
-    private final LongAdder checkpoints = new LongAdder();
     private final DirectoryLock directoryLock;
     private final MaintenanceAgent agent;
     private boolean closed;
@@ -70,7 +64,6 @@ public final class MemoryStore extends AbstractRecordStore {
             partitions.add(new TreeMap<>());
         }
         this.image = image;
-        this.tombstoneRetention = new TombstoneRetention(config.tombstoneRetentionMs());
         CheckpointImage.Contents contents = image.load();
         this.metadata = contents == null ? new CheckpointMetadata() : contents.metadata();
         if (contents != null) {
@@ -205,49 +198,35 @@ public final class MemoryStore extends AbstractRecordStore {
         };
     }
 
-    /** Writes an image of every version with the group's applied index; durable on return. */
     @Override
-    public void checkpoint(int group, long appliedIndex) {
-        long atMs = nowWatermarkMs();
-        synchronized (imageLock) {
-            // The in-RAM index moves only once the image holding it is durable.
-            CheckpointMetadata next = metadata.copy();
-            next.checkpointed(group, appliedIndex);
-            writeImage(next);
-            metadata.checkpointed(group, appliedIndex);
-        }
-        checkpoints.increment();
-        tombstoneRetention.checkpointed(group, appliedIndex, atMs);
+    protected CheckpointMetadata metadata() {
+        return metadata;
     }
 
     @Override
-    public Map<Integer, Long> checkpointedIndexes() {
-        return metadata.checkpointedIndexes();
+    protected Object metadataLock() {
+        return imageLock;
     }
 
-    /** Reclaims expired records, then drops tombstones past their retention. */
+    /** Writes an image of every version with the metadata. */
     @Override
-    public void runMaintenance() {
-        expiredReclaimed.add(reclaimExpired());
-        long nowMs = nowWatermarkMs();
-        if (nowMs == Long.MIN_VALUE) {
-            return;
-        }
-        Map<Integer, Long> droppableIndexes = tombstoneRetention.droppableIndexes(nowMs);
-        if (droppableIndexes.isEmpty()) {
-            return;
-        }
-        forEachPartitionWriteLocked(p -> {
-            Iterator<RecordVersion> versions = partitions.get(p).values().iterator();
-            while (versions.hasNext()) {
-                RecordVersion version = versions.next();
-                if (version.tombstone() && version.logIndex() <= droppableIndexes.getOrDefault(version.group(), -1L)) {
-                    versions.remove();
-                    account(version, null);
-                    tombstonesDropped.increment();
-                }
+    protected void persist(CheckpointMetadata next) {
+        writeImage(next);
+    }
+
+    @Override
+    protected long dropTombstones(int partition, Map<Integer, Long> droppableIndexByGroup) {
+        long dropped = 0;
+        Iterator<RecordVersion> versions = partitions.get(partition).values().iterator();
+        while (versions.hasNext()) {
+            RecordVersion version = versions.next();
+            if (version.tombstone() && version.logIndex() <= droppableIndexByGroup.getOrDefault(version.group(), -1L)) {
+                versions.remove();
+                account(version, null);
+                dropped++;
             }
-        });
+        }
+        return dropped;
     }
 
     @Override
@@ -256,10 +235,12 @@ public final class MemoryStore extends AbstractRecordStore {
         long usedBytes = memoryUsedBytes.get();
         boolean stopWrites = limitBytes > 0 && usedBytes > percentOf(limitBytes, config.stopWritesMemoryPercent());
         return new StoreStats(records.get(), tombstones.get(), usedBytes, limitBytes, imageBytes.get(), 0, stopWrites,
-                Map.of("expired-reclaimed", expiredReclaimed.sum(),
-                        "tombstones-dropped", tombstonesDropped.sum(),
-                        "checkpoints", checkpoints.sum(),
-                        "maintenance-failed", agent != null && agent.failure() != null ? 1L : 0L));
+                withMaintenanceState(counters()));
+    }
+
+    private Map<String, Long> withMaintenanceState(Map<String, Long> counters) {
+        counters.put("maintenance-failed", agent != null && agent.failure() != null ? 1L : 0L);
+        return counters;
     }
 
     /**

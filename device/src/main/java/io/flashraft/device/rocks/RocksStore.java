@@ -1,6 +1,5 @@
 package io.flashraft.device.rocks;
 
-import io.flashraft.device.AbstractRecordStore;
 import io.flashraft.device.RecordVersion;
 import io.flashraft.device.StoreConfig;
 import io.flashraft.device.StoreFullException;
@@ -9,7 +8,7 @@ import io.flashraft.device.StoreStats;
 import io.flashraft.device.VersionInfo;
 import io.flashraft.device.WriteContext;
 import io.flashraft.device.checkpoint.CheckpointMetadata;
-import io.flashraft.device.checkpoint.TombstoneRetention;
+import io.flashraft.device.checkpoint.CheckpointingStore;
 import io.flashraft.device.format.RecordFormat;
 import io.flashraft.device.maintenance.MaintenanceAgent;
 import io.flashraft.protocol.DecodeException;
@@ -25,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.CompressionType;
@@ -51,7 +49,7 @@ import org.rocksdb.WriteOptions;
  *
  * <p>Records and tombstones are counted at open (one scan) and then kept by the writes.
  */
-public final class RocksStore extends AbstractRecordStore {
+public final class RocksStore extends CheckpointingStore {
     static final long BLOCK_CACHE_BYTES = 32L << 20;
     static final long WRITE_BUFFER_BYTES = 16L << 20;
     static final int BACKGROUND_THREADS = 2;
@@ -65,22 +63,17 @@ public final class RocksStore extends AbstractRecordStore {
 
     private final Handles handles;
     private final CheckpointMetadata metadata;
-    private final TombstoneRetention tombstoneRetention;
     /** Orders writes of the metadata key, so the last one written holds the latest metadata. */
     private final Object metadataLock = new Object();
     private final Set<RocksSnapshot> openSnapshots = ConcurrentHashMap.newKeySet();
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong tombstones = new AtomicLong();
-    private final LongAdder expiredReclaimed = new LongAdder();
-    private final LongAdder tombstonesDropped = new LongAdder();
-    private final LongAdder checkpoints = new LongAdder();
     private final MaintenanceAgent agent;
     private volatile boolean closed;
 
     private RocksStore(StoreConfig config, Handles handles) {
         super(config);
         this.handles = handles;
-        this.tombstoneRetention = new TombstoneRetention(config.tombstoneRetentionMs());
         this.metadata = loadMetadata();
         countAndFilterRecords();
         agent = config.backgroundMaintenance()
@@ -234,60 +227,46 @@ public final class RocksStore extends AbstractRecordStore {
         return snapshot;
     }
 
-    /** Writes the metadata with the group's applied index, then flushes and waits. */
     @Override
-    public void checkpoint(int group, long appliedIndex) {
-        long atMs = nowWatermarkMs();
-        synchronized (metadataLock) {
-            // The in-RAM index moves only once the metadata holding it is durable.
-            CheckpointMetadata next = metadata.copy();
-            next.checkpointed(group, appliedIndex);
-            putMetadata(next);
-            flush();
-            metadata.checkpointed(group, appliedIndex);
-        }
-        checkpoints.increment();
-        tombstoneRetention.checkpointed(group, appliedIndex, atMs);
+    protected CheckpointMetadata metadata() {
+        return metadata;
     }
 
     @Override
-    public Map<Integer, Long> checkpointedIndexes() {
-        return metadata.checkpointedIndexes();
+    protected Object metadataLock() {
+        return metadataLock;
     }
 
-    /** Reclaims expired records, then drops tombstones past their retention. */
+    /** Writes the metadata key, then flushes the memtables and waits. */
     @Override
-    public void runMaintenance() {
-        expiredReclaimed.add(reclaimExpired());
-        long nowMs = nowWatermarkMs();
-        if (nowMs == Long.MIN_VALUE) {
-            return;
-        }
-        Map<Integer, Long> droppableIndexes = tombstoneRetention.droppableIndexes(nowMs);
-        if (droppableIndexes.isEmpty()) {
-            return;
-        }
-        forEachPartitionWriteLocked(p -> {
-            // The iterator is made under the lock: it must not show a version the lock let change.
-            try (RocksIterator iterator = db().newIterator()) {
-                for (iterator.seek(RocksCodec.partitionStart(p)); iterator.isValid(); iterator.next()) {
-                    byte[] key = iterator.key();
-                    if (!RocksCodec.inPartition(key, p)) {
-                        break;
-                    }
-                    byte[] value = iterator.value();
-                    VersionInfo info = RocksCodec.info(value);
-                    long droppableIndex = droppableIndexes.getOrDefault(RocksCodec.group(value), -1L);
-                    if (info.tombstone() && info.logIndex() <= droppableIndex) {
-                        forget(RocksCodec.digest(key), info);
-                        tombstonesDropped.increment();
-                    }
+    protected void persist(CheckpointMetadata next) {
+        putMetadata(next);
+        flush();
+    }
+
+    @Override
+    protected long dropTombstones(int partition, Map<Integer, Long> droppableIndexByGroup) {
+        long dropped = 0;
+        // The iterator is made under the lock: it must not show a version the lock let change.
+        try (RocksIterator iterator = db().newIterator()) {
+            for (iterator.seek(RocksCodec.partitionStart(partition)); iterator.isValid(); iterator.next()) {
+                byte[] key = iterator.key();
+                if (!RocksCodec.inPartition(key, partition)) {
+                    break;
                 }
-                iterator.status();
-            } catch (RocksDBException e) {
-                throw failure("tombstone drop in partition " + p, e);
+                byte[] value = iterator.value();
+                VersionInfo info = RocksCodec.info(value);
+                long droppableIndex = droppableIndexByGroup.getOrDefault(RocksCodec.group(value), -1L);
+                if (info.tombstone() && info.logIndex() <= droppableIndex) {
+                    forget(RocksCodec.digest(key), info);
+                    dropped++;
+                }
             }
-        });
+            iterator.status();
+        } catch (RocksDBException e) {
+            throw failure("tombstone drop in partition " + partition, e);
+        }
+        return dropped;
     }
 
     /**
@@ -308,13 +287,15 @@ public final class RocksStore extends AbstractRecordStore {
         boolean stopWrites = sstBytes > percentOf(capacityBytes, config.stopWritesDiskPercent());
         return new StoreStats(records.get(), tombstones.get(), memtableBytes + blockCacheBytes,
                 config.memoryLimitBytes(), sstBytes, capacityBytes, stopWrites,
-                Map.of("expired-reclaimed", expiredReclaimed.sum(),
-                        "tombstones-dropped", tombstonesDropped.sum(),
-                        "checkpoints", checkpoints.sum(),
-                        "memtable-bytes", memtableBytes,
-                        "block-cache-bytes", blockCacheBytes,
-                        "estimated-keys", longProperty("rocksdb.estimate-num-keys"),
-                        "maintenance-failed", agent != null && agent.failure() != null ? 1L : 0L));
+                withEngineState(counters(), memtableBytes, blockCacheBytes));
+    }
+
+    private Map<String, Long> withEngineState(Map<String, Long> counters, long memtableBytes, long blockCacheBytes) {
+        counters.put("memtable-bytes", memtableBytes);
+        counters.put("block-cache-bytes", blockCacheBytes);
+        counters.put("estimated-keys", longProperty("rocksdb.estimate-num-keys"));
+        counters.put("maintenance-failed", agent != null && agent.failure() != null ? 1L : 0L);
+        return counters;
     }
 
     /**
