@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.flashraft.device.flash.DeviceStore;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
  * The contract for {@link DeviceStore} on a raw block device: a loop device made with
  * {@code losetup} for each test (needs root, as in CI), written with O_DIRECT.
  */
-class DeviceStoreOnLoopDeviceContractTest extends RecordStoreContractTest {
+class DeviceStoreOnLoopDeviceContractTest extends DeviceStoreContractTest {
     /** One loop device per data directory: a test that opens a second store gets a second device. */
     private final Map<Path, Path> loopDevices = new HashMap<>();
 
@@ -55,20 +54,6 @@ class DeviceStoreOnLoopDeviceContractTest extends RecordStoreContractTest {
     protected StoreConfig.Builder configure(StoreConfig.Builder b, Path dataDir) {
         return b.engine(StoreConfig.Engine.DEVICE).dataDir(dataDir.resolve("data")).devices(List.of(loopDeviceFor(dataDir)))
                 .deviceSizeBytes(0).writeBlockSizeBytes(64 * 1024).directIo(true);
-    }
-
-    @Override
-    protected boolean tombstonesOutliveOlderVersions() {
-        return true;
-    }
-
-    @Override
-    protected RecordStore open(StoreConfig config) {
-        try {
-            return DeviceStore.open(config);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static String run(String... command) throws IOException, InterruptedException {

@@ -16,12 +16,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** The contract for {@link MemoryStore}, and what only the memory engine does. */
-class MemoryStoreContractTest extends RecordStoreContractTest {
+class MemoryStoreContractTest extends CheckpointingStoreContractTest {
     private static final String IMAGE_FILE_NAME = "memory-store.image";
 
     @Override
@@ -125,21 +124,6 @@ class MemoryStoreContractTest extends RecordStoreContractTest {
         assertThrows(IllegalStateException.class, () -> open(config));
         first.close();
         track(open(config));
-    }
-
-    @Test
-    void maintenanceCountsReclaimedRecordsAndDroppedTombstones() {
-        RecordStore store = openStore(b -> b.tombstoneRetentionMs(0));
-        store.put(log.next(), digest(1, 1), SET, bins("a", 1), WritePolicy.DEFAULT.withTtlSec(1));
-        store.put(log.next(), digest(1, 2), SET, bins("a", 1), WritePolicy.DEFAULT);
-        store.delete(log.next(), digest(1, 2), WritePolicy.DEFAULT);
-        store.checkpoint(0, log.lastIndex());
-        advanceWithWrite(store, 1_000);
-        store.runMaintenance();
-        Map<String, Long> counters = store.stats().engine();
-        assertEquals(1L, counters.get("expired-reclaimed"));
-        assertEquals(1L, counters.get("tombstones-dropped"));
-        assertEquals(1L, counters.get("checkpoints"));
     }
 
     @Test

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The contract for {@link RocksStore}, and what only the RocksDB engine does. */
-class RocksStoreContractTest extends RecordStoreContractTest {
+class RocksStoreContractTest extends CheckpointingStoreContractTest {
     @Override
     protected StoreConfig.Builder configure(StoreConfig.Builder b, Path dataDir) {
         return b.engine(StoreConfig.Engine.ROCKSDB).dataDir(dataDir);
@@ -96,21 +96,6 @@ class RocksStoreContractTest extends RecordStoreContractTest {
         assertEquals(3, store.stats().records());
         assertEquals(2, store.stats().tombstones());
         assertTrue(store.stats().diskUsedBytes() > 0);
-    }
-
-    @Test
-    void maintenanceCountsReclaimedRecordsAndDroppedTombstones() {
-        RecordStore store = openStore(b -> b.tombstoneRetentionMs(0));
-        store.put(log.next(), digest(1, 1), SET, bins("a", 1), WritePolicy.DEFAULT.withTtlSec(1));
-        store.put(log.next(), digest(1, 2), SET, bins("a", 1), WritePolicy.DEFAULT);
-        store.delete(log.next(), digest(1, 2), WritePolicy.DEFAULT);
-        store.checkpoint(0, log.lastIndex());
-        advanceWithWrite(store, 1_000);
-        store.runMaintenance();
-        Map<String, Long> counters = store.stats().engine();
-        assertEquals(1L, counters.get("expired-reclaimed"));
-        assertEquals(1L, counters.get("tombstones-dropped"));
-        assertEquals(1L, counters.get("checkpoints"));
     }
 
     @Test
