@@ -61,6 +61,11 @@ public sealed interface Value
     /** A 64-bit signed integer. */
     record IntegerValue(long value) implements Value {
         @Override
+        public String toString() {
+            return Long.toString(value);
+        }
+
+        @Override
         public ValueType type() {
             return ValueType.INTEGER;
         }
@@ -68,6 +73,11 @@ public sealed interface Value
 
     /** An IEEE 754 double; equality and order follow {@link Double#compare}. */
     record DoubleValue(double value) implements Value {
+        @Override
+        public String toString() {
+            return Double.toString(value);
+        }
+
         @Override
         public ValueType type() {
             return ValueType.DOUBLE;
@@ -88,6 +98,11 @@ public sealed interface Value
     record StringValue(String value) implements Value {
         public StringValue {
             ValueCodec.checkWellFormed(Objects.requireNonNull(value, "string value"), "string value");
+        }
+
+        @Override
+        public String toString() {
+            return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
         }
 
         @Override
@@ -144,12 +159,17 @@ public sealed interface Value
 
         @Override
         public String toString() {
-            return "BytesValue[" + Hex.encode(bytes) + "]";
+            return "0x" + Hex.encode(bytes);
         }
     }
 
     /** A boolean. */
     record BooleanValue(boolean value) implements Value {
+        @Override
+        public String toString() {
+            return Boolean.toString(value);
+        }
+
         @Override
         public ValueType type() {
             return ValueType.BOOLEAN;
@@ -160,6 +180,11 @@ public sealed interface Value
     record ListValue(List<Value> elements) implements Value {
         public ListValue {
             elements = List.copyOf(elements);
+        }
+
+        @Override
+        public String toString() {
+            return elements.toString();
         }
 
         @Override
@@ -175,6 +200,11 @@ public sealed interface Value
             entries.forEach((k, v) -> sorted.put(Objects.requireNonNull(k, "map key"),
                     Objects.requireNonNull(v, "map value")));
             entries = Collections.unmodifiableSortedMap(sorted);
+        }
+
+        @Override
+        public String toString() {
+            return entries.toString();
         }
 
         @Override

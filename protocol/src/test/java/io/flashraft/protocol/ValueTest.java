@@ -112,7 +112,16 @@ class ValueTest {
         assertEquals(value, constructed);
         assertEquals(value.hashCode(), constructed.hashCode());
         assertEquals(3, value.length());
-        assertEquals("BytesValue[010203]", value.toString());
+        assertEquals("0x010203", value.toString());
+    }
+
+    @Test
+    void valuesPrintAsTheyWouldBeWritten() {
+        assertEquals("42", Value.of(42).toString());
+        assertEquals("\"a \\\"b\\\"\"", Value.of("a \"b\"").toString());
+        assertEquals("[1, true, 0x00ff]", Value.list(java.util.List.of(Value.of(1), Value.of(true),
+                Value.of(new byte[] {0, (byte) 0xff}))).toString());
+        assertEquals("{\"k\"=2.5}", Value.map(java.util.Map.of(Value.of("k"), Value.of(2.5))).toString());
     }
 
     @Test
