@@ -190,7 +190,7 @@ public abstract class AbstractRecordStore implements RecordStore {
     @Override
     public long truncate(WriteContext ctx, String set, BitSet partitions) {
         checkSet(set);
-        observe(ctx);
+        nowWatermarkMs.accumulateAndGet(ctx.nowMs(), Math::max);
         long removed = 0;
         for (int p = partitions.nextSetBit(0); p >= 0; p = partitions.nextSetBit(p + 1)) {
             ReentrantReadWriteLock.WriteLock lock = partitionLocks[Partitions.check(p)].writeLock();
@@ -210,6 +210,7 @@ public abstract class AbstractRecordStore implements RecordStore {
             }
         }
         recordTruncate(ctx, set, (BitSet) partitions.clone());
+        applied(ctx);
         return removed;
     }
 
@@ -377,18 +378,22 @@ public abstract class AbstractRecordStore implements RecordStore {
     }
 
     private WriteResult writeLocked(WriteContext ctx, Digest digest, LockedWrite body) {
-        observe(ctx);
+        nowWatermarkMs.accumulateAndGet(ctx.nowMs(), Math::max);
         ReentrantReadWriteLock.WriteLock lock = lock(digest).writeLock();
         lock.lock();
         try {
-            return body.run();
+            WriteResult result = body.run();
+            // Only once the entry is applied may expiry reclaim use its index: a tombstone at
+            // that index written before the write would make the write look like a replay.
+            applied(ctx);
+            return result;
         } finally {
             lock.unlock();
         }
     }
 
-    private void observe(WriteContext ctx) {
-        nowWatermarkMs.accumulateAndGet(ctx.nowMs(), Math::max);
+    /** The group's entry at this index is applied: its clock may move to it. */
+    private void applied(WriteContext ctx) {
         groupClocks.compute(ctx.group(), (group, clock) -> clock == null || ctx.logIndex() > clock.logIndex()
                 ? new GroupClock(ctx.logIndex(), ctx.nowMs()) : clock);
     }

@@ -280,15 +280,13 @@ public final class DeviceStore extends AbstractRecordStore {
         }
         // Later versions of these partitions (an ingest) must land in blocks of a newer sequence
         // than the drop marker, so that a cold start keeps them and skips everything older.
-        blocks.sealOpen(blocks.main);
-        blocks.sealOpen(blocks.defrag);
-        long dropSequence = blocks.nextSequence();
+        long dropSequence = blocks.sealOpenBlocks();
         synchronized (meta) {
             for (int p = partitions.nextSetBit(0); p >= 0; p = partitions.nextSetBit(p + 1)) {
                 meta.dropSequence[p] = dropSequence;
             }
         }
-        persist(null, 0);
+        persist(null, 0, false);
     }
 
     // ---- snapshots, checkpoints -------------------------------------------------------------------
@@ -344,6 +342,15 @@ public final class DeviceStore extends AbstractRecordStore {
      * made obsolete, and starts the retention clock of the tombstones it made durable.
      */
     private void persist(Integer group, long appliedIndex) {
+        persist(group, appliedIndex, true);
+    }
+
+    /**
+     * As {@link #persist(Integer, long)}; with {@code stampTombstones} false the tombstones made
+     * durable wait for the next persist to start their retention clocks: a caller that holds
+     * partition locks must not take others (two concurrent drops would deadlock).
+     */
+    private void persist(Integer group, long appliedIndex, boolean stampTombstones) {
         List<Digest> madeDurable = new ArrayList<>();
         synchronized (checkpointLock) {
             for (Digest d; (d = undurableTombstones.poll()) != null; ) {
@@ -370,9 +377,9 @@ public final class DeviceStore extends AbstractRecordStore {
             }
             blocks.release(pending);
         }
-        if (nowWatermarkMs() == Long.MIN_VALUE) {
-            // No write has told the store the time yet (a cold start): start the retention
-            // clocks at the first checkpoint that knows it.
+        if (!stampTombstones || nowWatermarkMs() == Long.MIN_VALUE) {
+            // Not now, or no write has told the store the time yet (a cold start): start the
+            // retention clocks at a later persist.
             undurableTombstones.addAll(madeDurable);
             return;
         }
@@ -434,7 +441,11 @@ public final class DeviceStore extends AbstractRecordStore {
                     long durableSince = index.voidTimeSec(partition, entry);
                     if ((index.flags(partition, entry) & PrimaryIndex.FLAG_TOMBSTONE) != 0 && durableSince != 0
                             && (nowSec - durableSince) * 1000 >= config.tombstoneRetentionMs()) {
-                        candidates.put(index.digest(partition, entry), index.logIndex(partition, entry));
+                        Digest digest = index.digest(partition, entry);
+                        long logIndex = index.logIndex(partition, entry);
+                        if (checkpointCovers(read(digest).group(), logIndex)) {
+                            candidates.put(digest, logIndex);
+                        }
                     }
                 });
             } finally {
@@ -456,7 +467,7 @@ public final class DeviceStore extends AbstractRecordStore {
                 if ((bytes.get(pos + RecordFormat.FLAGS_OFFSET) & RecordFormat.FLAG_TOMBSTONE) == 0) {
                     Digest digest = Digest.of(digestBytes(bytes, pos));
                     Long tombstoneIndex = candidates.get(digest);
-                    if (tombstoneIndex != null && bytes.getLong(pos + RecordFormat.LOG_INDEX_OFFSET) < tombstoneIndex) {
+                    if (tombstoneIndex != null && bytes.getLong(pos + RecordFormat.LOG_INDEX_OFFSET) <= tombstoneIndex) {
                         candidates.remove(digest);
                     }
                 }
@@ -478,6 +489,18 @@ public final class DeviceStore extends AbstractRecordStore {
             }
         }
         return dropped;
+    }
+
+    /**
+     * Whether the group's checkpoint covers a log index. A tombstone its group could still replay
+     * from before must stay: the replay would recreate the record from older entries and then
+     * find the delete's generation check failing.
+     */
+    private boolean checkpointCovers(int group, long logIndex) {
+        synchronized (meta) {
+            Long checkpointed = meta.groupIndexes.get(group);
+            return checkpointed != null && checkpointed >= logIndex;
+        }
     }
 
     /**

@@ -63,6 +63,8 @@ final class WriteBlocks implements AutoCloseable {
     private final State[] state;
     private final long[] sequence;
     private final long[] freedSequence;
+    /** How much of each block's current use is on the device (or asked to be): a guard against stale copies. */
+    private final int[] writtenPosition;
     private final AtomicIntegerArray liveBytes;
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
     private final List<Integer> pendingFree = new ArrayList<>();
@@ -112,6 +114,7 @@ final class WriteBlocks implements AutoCloseable {
         java.util.Arrays.fill(state, State.FREE);
         sequence = new long[count];
         freedSequence = new long[count];
+        writtenPosition = new int[count];
         liveBytes = new AtomicIntegerArray(count);
         zeros = FileBlockDevice.alignedBuffer(blockSize);
         flusher = new Thread(this::runFlusher, "flashraft-write-flusher");
@@ -212,13 +215,20 @@ final class WriteBlocks implements AutoCloseable {
         }
     }
 
-    /** Seals a stream's open block, so that the next append opens a block with a new sequence. */
-    void sealOpen(Stream stream) {
+    /**
+     * Seals both streams' open blocks and returns the sequence the next opened block will get,
+     * in one hold of the lock, so that no block opened in between can carry a lower sequence
+     * than the one returned: what a partition drop marker needs.
+     */
+    long sealOpenBlocks() {
         lock.lock();
         try {
-            if (stream.block >= 0) {
-                seal(stream);
+            for (Stream stream : new Stream[] {main, defrag}) {
+                if (stream.block >= 0) {
+                    seal(stream);
+                }
             }
+            return nextSequence;
         } finally {
             lock.unlock();
         }
@@ -436,8 +446,7 @@ final class WriteBlocks implements AutoCloseable {
      * append made before the call is durable.
      */
     void flushAndSync() throws IOException {
-        List<long[]> openParts = new ArrayList<>();
-        List<ByteBuffer> copies = new ArrayList<>();
+        List<PendingWrite> openParts = new ArrayList<>();
         lock.lock();
         try {
             while (!flushQueue.isEmpty()) {
@@ -447,8 +456,7 @@ final class WriteBlocks implements AutoCloseable {
             }
             for (Stream stream : new Stream[] {main, defrag}) {
                 if (stream.block >= 0 && stream.position > 0) {
-                    copies.add(copyPrefix(stream));
-                    openParts.add(new long[] {stream.block});
+                    openParts.add(copyPrefix(stream));
                 }
             }
         } finally {
@@ -456,9 +464,8 @@ final class WriteBlocks implements AutoCloseable {
         }
         ioLock.lock();
         try {
-            for (int i = 0; i < copies.size(); i++) {
-                int block = (int) openParts.get(i)[0];
-                deviceOf(block).write(offsetOf[block], copies.get(i));
+            for (PendingWrite part : openParts) {
+                writeIfNewer(part);
             }
             for (BlockDevice device : devices) {
                 device.sync();
@@ -515,6 +522,7 @@ final class WriteBlocks implements AutoCloseable {
         int block = free.poll();
         state[block] = State.OPEN;
         sequence[block] = nextSequence++;
+        writtenPosition[block] = 0;
         ByteBuffer buffer = takeBuffer();
         stream.block = block;
         stream.buffer = buffer;
@@ -552,21 +560,49 @@ final class WriteBlocks implements AutoCloseable {
         return buffer;
     }
 
-    private ByteBuffer copyPrefix(Stream stream) {
+    /** Bytes of one block's current use to write: the first {@code position} bytes are final. */
+    private record PendingWrite(int block, long sequence, int position, ByteBuffer bytes) {
+    }
+
+    /** A copy of the filled part of a stream's open block, rounded up to whole pages. Lock held. */
+    private PendingWrite copyPrefix(Stream stream) {
         int length = (int) Math.min(blockSize, ((long) stream.position + FileBlockDevice.DIRECT_ALIGNMENT - 1)
                 & -FileBlockDevice.DIRECT_ALIGNMENT);
         ByteBuffer copy = FileBlockDevice.alignedBuffer(length);
         copy.put(stream.buffer.duplicate().clear().limit(length)).flip();
-        return copy;
+        return new PendingWrite(stream.block, sequence[stream.block], stream.position, copy);
+    }
+
+    /**
+     * Writes a block's bytes unless the device already has at least as much of the same use:
+     * copies taken at different times reach here in any order, and an older, shorter one must
+     * never overwrite records a newer one wrote. ioLock held.
+     */
+    private void writeIfNewer(PendingWrite write) throws IOException {
+        lock.lock();
+        try {
+            if (sequence[write.block()] != write.sequence() || writtenPosition[write.block()] >= write.position()) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        deviceOf(write.block()).write(offsetOf[write.block()], write.bytes());
+        lock.lock();
+        try {
+            if (sequence[write.block()] == write.sequence()) {
+                writtenPosition[write.block()] = Math.max(writtenPosition[write.block()], write.position());
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void runFlusher() {
         long lastIntervalFlushNs = System.nanoTime();
         while (running) {
-            int block = -1;
-            ByteBuffer buffer = null;
-            List<Integer> openBlocks = new ArrayList<>();
-            List<ByteBuffer> openCopies = new ArrayList<>();
+            int sealedBlock = -1;
+            List<PendingWrite> writes = new ArrayList<>();
             lock.lock();
             try {
                 long waitNs = TimeUnit.MILLISECONDS.toNanos(flushIntervalMs) - (System.nanoTime() - lastIntervalFlushNs);
@@ -577,14 +613,14 @@ final class WriteBlocks implements AutoCloseable {
                     return;
                 }
                 if (!flushQueue.isEmpty()) {
-                    block = flushQueue.peek();
-                    buffer = inMemory.get(block).duplicate().clear();
+                    sealedBlock = flushQueue.peek();
+                    writes.add(new PendingWrite(sealedBlock, sequence[sealedBlock], blockSize,
+                            inMemory.get(sealedBlock).duplicate().clear()));
                 } else if (System.nanoTime() - lastIntervalFlushNs >= TimeUnit.MILLISECONDS.toNanos(flushIntervalMs)) {
                     lastIntervalFlushNs = System.nanoTime();
                     for (Stream stream : new Stream[] {main, defrag}) {
                         if (stream.block >= 0 && stream.position > 0) {
-                            openBlocks.add(stream.block);
-                            openCopies.add(copyPrefix(stream));
+                            writes.add(copyPrefix(stream));
                         }
                     }
                 }
@@ -597,11 +633,8 @@ final class WriteBlocks implements AutoCloseable {
             try {
                 ioLock.lock();
                 try {
-                    if (block >= 0) {
-                        deviceOf(block).write(offsetOf[block], buffer);
-                    }
-                    for (int i = 0; i < openBlocks.size(); i++) {
-                        deviceOf(openBlocks.get(i)).write(offsetOf[openBlocks.get(i)], openCopies.get(i));
+                    for (PendingWrite write : writes) {
+                        writeIfNewer(write);
                     }
                 } finally {
                     ioLock.unlock();
@@ -616,8 +649,8 @@ final class WriteBlocks implements AutoCloseable {
                 }
                 return;
             }
-            if (block >= 0) {
-                flushed(block);
+            if (sealedBlock >= 0) {
+                flushed(sealedBlock);
             }
         }
     }
