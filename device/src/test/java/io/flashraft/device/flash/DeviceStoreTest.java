@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flashraft.device.BinSelection;
 import io.flashraft.device.EvictionCandidate;
 import io.flashraft.device.ReadResult;
+import io.flashraft.device.RecordVersion;
 import io.flashraft.device.StoreConfig;
+import io.flashraft.device.StoreSnapshot;
 import io.flashraft.device.WriteContext;
 import io.flashraft.device.WritePolicy;
 import io.flashraft.device.WriteResult;
@@ -99,6 +101,55 @@ class DeviceStoreTest {
 
     private static long engine(DeviceStore store, String counter) {
         return store.stats().engine().get(counter);
+    }
+
+    // ---- tombstones and their group's checkpoint ------------------------------------------------
+
+    private static List<RecordVersion> versionsOf(DeviceStore store, Digest digest) {
+        BitSet partition = new BitSet();
+        partition.set(digest.partition());
+        List<RecordVersion> versions = new ArrayList<>();
+        try (StoreSnapshot snapshot = store.snapshot(partition)) {
+            snapshot.forEachRemaining(v -> {
+                if (v.digest().equals(digest)) {
+                    versions.add(v);
+                }
+            });
+        }
+        return versions;
+    }
+
+    @Test
+    void aTombstoneStaysUntilItsOwnGroupsCheckpointCoversIt() throws IOException {
+        try (DeviceStore store = DeviceStore.open(config(4 * 1024 * 1024).build())) {
+            Digest other = KeyDigest.of(SET, "of-group-2");
+            assertTrue(store.put(new WriteContext(2, 1, nowMs, 1), other, SET, bins(0, 1, 100), WritePolicy.DEFAULT).ok());
+            // Group 1 fills the block that holds the other group's record and more, then deletes
+            // everything, so that block empties and a checkpoint of group 1 frees it.
+            for (int key = 0; key < 100; key++) {
+                assertTrue(put(store, key, 1, 2000).ok());
+            }
+            assertTrue(store.delete(new WriteContext(2, 2, nowMs, 2), other,
+                    WritePolicy.DEFAULT.withExpectedGeneration(1)).ok());
+            for (int key = 0; key < 100; key++) {
+                assertTrue(store.delete(next(), digest(key), WritePolicy.DEFAULT).ok());
+            }
+            store.checkpoint(1, logIndex);
+            nowMs += 1_000;
+            assertTrue(put(store, 1_000, 1, 10).ok());
+            store.runMaintenance();
+            // No older version is left on the device, but group 2 could still replay from before
+            // the delete: the tombstone must stay, or the replay would recreate the record.
+            assertTrue(engine(store, "tombstones-dropped") > 0, "group 1's tombstones go: " + store.stats());
+            assertEquals(1, versionsOf(store, other).size());
+            assertTrue(versionsOf(store, other).get(0).tombstone());
+
+            store.checkpoint(2, 2);
+            nowMs += 1_000;
+            assertTrue(put(store, 1_001, 1, 10).ok());
+            store.runMaintenance();
+            assertEquals(List.of(), versionsOf(store, other), "covered by its group's checkpoint, it can go");
+        }
     }
 
     // ---- many blocks, restart -----------------------------------------------------------------
