@@ -27,11 +27,28 @@ class DeviceStoreOnLoopDeviceContractTest extends DeviceStoreContractTest {
         assumeTrue("root".equals(System.getProperty("user.name")), "loop devices need root");
     }
 
+    /** Detaches every loop device even when closing a store or another detach fails: CI shares the pool. */
     @AfterEach
     void detachLoopDevices() throws Exception {
-        closeStores();
+        Exception failure = null;
+        try {
+            closeStores();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
         for (Path device : loopDevices.values()) {
-            run("losetup", "--detach", device.toString());
+            try {
+                run("losetup", "--detach", device.toString());
+            } catch (IOException | InterruptedException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 

@@ -47,7 +47,8 @@ public final class CheckpointMetadata {
 
     /** Records a group's checkpointed applied index. */
     public synchronized void checkpointed(int group, long appliedIndex) {
-        checkpointedIndexes.put(group, appliedIndex);
+        // Never backwards: a late, lower checkpoint of the same group must not widen the replay.
+        checkpointedIndexes.merge(group, appliedIndex, Math::max);
     }
 
     /** Each group's last checkpointed applied index, as an unmodifiable copy. */
