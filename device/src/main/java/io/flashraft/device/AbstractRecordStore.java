@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -452,10 +451,5 @@ public abstract class AbstractRecordStore implements RecordStore {
         if (set.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("set name contains NUL, which separates the set from the key in a digest");
         }
-    }
-
-    /** The checkpointed indexes as an unmodifiable copy; for engines. */
-    protected static Map<Integer, Long> copyOf(Map<Integer, Long> indexes) {
-        return Map.copyOf(indexes);
     }
 }

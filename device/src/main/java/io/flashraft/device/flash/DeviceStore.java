@@ -403,7 +403,7 @@ public final class DeviceStore extends AbstractRecordStore {
     @Override
     public Map<Integer, Long> checkpointedIndexes() {
         synchronized (meta) {
-            return copyOf(meta.groupIndexes);
+            return Map.copyOf(meta.groupIndexes);
         }
     }
 
