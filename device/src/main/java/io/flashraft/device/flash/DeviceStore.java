@@ -456,14 +456,7 @@ public final class DeviceStore extends AbstractRecordStore {
             return 0;
         }
         for (int block : blocks.blocksInUse()) {
-            ByteBuffer bytes;
-            try {
-                bytes = blocks.readBlock(block);
-            } catch (IOException e) {
-                throw new UncheckedIOException("tomb raid could not read block " + block, e);
-            }
-            long seq = blocks.sequence(block);
-            forEachRecord(bytes, seq, (pos, length) -> {
+            forEachRecord(block, "tomb raid", (bytes, pos, length) -> {
                 if ((bytes.get(pos + RecordFormat.FLAGS_OFFSET) & RecordFormat.FLAG_TOMBSTONE) == 0) {
                     Digest digest = Digest.of(digestBytes(bytes, pos));
                     Long tombstoneIndex = candidates.get(digest);
@@ -517,14 +510,7 @@ public final class DeviceStore extends AbstractRecordStore {
 
     private void defragmentBlocks() {
         for (int block : blocks.defragCandidates(config.defragLowWaterPercent(), config.defragBlocksPerPass())) {
-            ByteBuffer bytes;
-            try {
-                bytes = blocks.readBlock(block);
-            } catch (IOException e) {
-                throw new UncheckedIOException("defrag could not read block " + block, e);
-            }
-            long seq = blocks.sequence(block);
-            forEachRecord(bytes, seq, (pos, length) -> {
+            forEachRecord(block, "defrag", (bytes, pos, length) -> {
                 Digest digest = Digest.of(digestBytes(bytes, pos));
                 int p = digest.partition();
                 ReentrantReadWriteLock.WriteLock lock = partitionLock(p).writeLock();
@@ -546,11 +532,18 @@ public final class DeviceStore extends AbstractRecordStore {
     }
 
     private interface RecordVisitor {
-        void visit(int position, int length);
+        void visit(ByteBuffer block, int position, int length);
     }
 
-    /** Visits the valid records of a block's current use. */
-    private void forEachRecord(ByteBuffer bytes, long seq, RecordVisitor visitor) {
+    /** Reads a block and visits the valid records of its current use. */
+    private void forEachRecord(int block, String purpose, RecordVisitor visitor) {
+        ByteBuffer bytes;
+        try {
+            bytes = blocks.readBlock(block);
+        } catch (IOException e) {
+            throw new UncheckedIOException(purpose + " could not read block " + block, e);
+        }
+        long seq = blocks.sequence(block);
         int limit = bytes.limit();
         for (int pos = 0; pos + RecordFormat.HEADER_LENGTH <= limit; ) {
             int length = RecordFormat.hasMagic(bytes, pos) ? RecordFormat.validLength(bytes, pos, limit) : -1;
@@ -559,7 +552,7 @@ public final class DeviceStore extends AbstractRecordStore {
                 continue;
             }
             if (RecordFormat.blockSequence(bytes, pos) == seq) {
-                visitor.visit(pos, length);
+                visitor.visit(bytes, pos, length);
             }
             pos += RecordFormat.paddedLength(length);
         }
