@@ -4,7 +4,7 @@ import io.flashraft.device.RecordStore;
 import io.flashraft.device.RecordStores;
 import io.flashraft.device.StoreConfig;
 import io.flashraft.device.WriteContext;
-import io.flashraft.device.WritePolicy;
+import io.flashraft.protocol.WritePolicy;
 import io.flashraft.protocol.Bins;
 import io.flashraft.protocol.KeyDigest;
 import io.flashraft.protocol.Value;

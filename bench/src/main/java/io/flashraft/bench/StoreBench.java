@@ -1,11 +1,11 @@
 package io.flashraft.bench;
 
-import io.flashraft.device.BinSelection;
+import io.flashraft.protocol.BinSelection;
 import io.flashraft.device.RecordStore;
 import io.flashraft.device.RecordStores;
 import io.flashraft.device.StoreConfig;
 import io.flashraft.device.WriteContext;
-import io.flashraft.device.WritePolicy;
+import io.flashraft.protocol.WritePolicy;
 import io.flashraft.protocol.Bins;
 import io.flashraft.protocol.Digest;
 import io.flashraft.protocol.KeyDigest;

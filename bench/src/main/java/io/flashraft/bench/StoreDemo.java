@@ -1,13 +1,13 @@
 package io.flashraft.bench;
 
-import io.flashraft.device.BinSelection;
+import io.flashraft.protocol.BinSelection;
 import io.flashraft.device.ReadResult;
-import io.flashraft.device.RecordExistsAction;
+import io.flashraft.protocol.RecordExistsAction;
 import io.flashraft.device.RecordStore;
 import io.flashraft.device.RecordStores;
 import io.flashraft.device.StoreConfig;
 import io.flashraft.device.WriteContext;
-import io.flashraft.device.WritePolicy;
+import io.flashraft.protocol.WritePolicy;
 import io.flashraft.device.WriteResult;
 import io.flashraft.protocol.Bins;
 import io.flashraft.protocol.Digest;

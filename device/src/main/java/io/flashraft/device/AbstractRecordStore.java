@@ -1,5 +1,8 @@
 package io.flashraft.device;
 
+import io.flashraft.protocol.BinSelection;
+import io.flashraft.protocol.RecordExistsAction;
+import io.flashraft.protocol.WritePolicy;
 import io.flashraft.protocol.Bins;
 import io.flashraft.protocol.Digest;
 import io.flashraft.protocol.Partitions;

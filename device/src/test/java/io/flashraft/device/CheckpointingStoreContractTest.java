@@ -1,5 +1,6 @@
 package io.flashraft.device;
 
+import io.flashraft.protocol.WritePolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Map;

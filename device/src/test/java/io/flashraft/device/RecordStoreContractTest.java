@@ -1,5 +1,8 @@
 package io.flashraft.device;
 
+import io.flashraft.protocol.BinSelection;
+import io.flashraft.protocol.RecordExistsAction;
+import io.flashraft.protocol.WritePolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,7 @@
 package io.flashraft.device;
 
+import io.flashraft.protocol.BinSelection;
+import io.flashraft.protocol.WritePolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,8 @@
 package io.flashraft.device;
 
+import io.flashraft.protocol.BinSelection;
+import io.flashraft.protocol.RecordExistsAction;
+import io.flashraft.protocol.WritePolicy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.lists;

@@ -3,13 +3,13 @@ package io.flashraft.device.flash;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flashraft.device.BinSelection;
+import io.flashraft.protocol.BinSelection;
 import io.flashraft.device.ReadResult;
 import io.flashraft.device.StoreConfig;
 import io.flashraft.device.StoredRecord;
 import io.flashraft.device.Update;
 import io.flashraft.device.WriteContext;
-import io.flashraft.device.WritePolicy;
+import io.flashraft.protocol.WritePolicy;
 import io.flashraft.device.WriteResult;
 import io.flashraft.protocol.Bins;
 import io.flashraft.protocol.Digest;

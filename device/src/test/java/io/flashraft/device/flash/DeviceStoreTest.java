@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flashraft.device.BinSelection;
+import io.flashraft.protocol.BinSelection;
 import io.flashraft.device.EvictionCandidate;
 import io.flashraft.device.ReadResult;
 import io.flashraft.device.RecordVersion;
 import io.flashraft.device.StoreConfig;
 import io.flashraft.device.StoreSnapshot;
 import io.flashraft.device.WriteContext;
-import io.flashraft.device.WritePolicy;
+import io.flashraft.protocol.WritePolicy;
 import io.flashraft.device.WriteResult;
 import io.flashraft.device.block.FaultyBlockDevice;
 import io.flashraft.device.block.FileBlockDevice;

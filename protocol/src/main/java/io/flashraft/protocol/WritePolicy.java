@@ -1,4 +1,4 @@
-package io.flashraft.device;
+package io.flashraft.protocol;
 
 /**
  * The conditions and expiry of a write.

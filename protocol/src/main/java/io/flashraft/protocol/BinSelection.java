@@ -1,6 +1,5 @@
-package io.flashraft.device;
+package io.flashraft.protocol;
 
-import io.flashraft.protocol.Bins;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;

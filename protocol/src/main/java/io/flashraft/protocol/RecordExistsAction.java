@@ -1,4 +1,4 @@
-package io.flashraft.device;
+package io.flashraft.protocol;
 
 /** How a put treats a record that does or does not exist. */
 public enum RecordExistsAction {
