@@ -1,5 +1,7 @@
 package io.flashraft.device;
 
+import io.flashraft.protocol.StoredRecord;
+
 /**
  * The body of an atomic read-modify-write ({@link RecordStore#operate}): a pure function from the
  * current record to what to do with it. It runs under the record's partition lock, so it must

@@ -1,5 +1,6 @@
 package io.flashraft.device;
 
+import io.flashraft.protocol.StoredRecord;
 import io.flashraft.protocol.BinSelection;
 import io.flashraft.protocol.RecordExistsAction;
 import io.flashraft.protocol.WritePolicy;

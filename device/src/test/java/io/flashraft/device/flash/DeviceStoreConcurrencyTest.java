@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flashraft.protocol.BinSelection;
 import io.flashraft.device.ReadResult;
 import io.flashraft.device.StoreConfig;
-import io.flashraft.device.StoredRecord;
+import io.flashraft.protocol.StoredRecord;
 import io.flashraft.device.Update;
 import io.flashraft.device.WriteContext;
 import io.flashraft.protocol.WritePolicy;

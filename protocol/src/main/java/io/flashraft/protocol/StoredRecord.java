@@ -1,8 +1,4 @@
-package io.flashraft.device;
-
-import io.flashraft.protocol.Bins;
-import io.flashraft.protocol.Digest;
-import io.flashraft.protocol.RecordMeta;
+package io.flashraft.protocol;
 
 /**
  * A live record as a scan or an operate update sees it.
