@@ -37,6 +37,22 @@ public final class BinSelection {
         return headerOnly;
     }
 
+    /** The named bins, or null when the selection is all bins (empty when header only). */
+    public Set<String> names() {
+        return names;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof BinSelection that && headerOnly == that.headerOnly
+                && java.util.Objects.equals(names, that.names);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(names, headerOnly);
+    }
+
     /** Applies the selection to a record's bins. */
     public Bins apply(Bins bins) {
         if (headerOnly) {

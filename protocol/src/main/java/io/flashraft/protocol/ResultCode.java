@@ -14,7 +14,12 @@ public enum ResultCode {
     BIN_TYPE_ERROR(4),
     RECORD_TOO_BIG(5),
     DEVICE_FULL(6),
-    BAD_REQUEST(12);
+    BAD_REQUEST(12),
+    /**
+     * A retried request whose session sequence has fallen out of the server's window of recent
+     * replies, or whose session expired: whether it was applied is unknown (in doubt).
+     */
+    SESSION_EXPIRED(13);
 
     private final int code;
 
@@ -25,5 +30,15 @@ public enum ResultCode {
     /** The number that stands for this result on the wire. */
     public int code() {
         return code;
+    }
+
+    /** The result with this wire code. */
+    public static ResultCode ofCode(int code) {
+        for (ResultCode result : values()) {
+            if (result.code == code) {
+                return result;
+            }
+        }
+        throw new DecodeException("unknown result code " + code);
     }
 }
