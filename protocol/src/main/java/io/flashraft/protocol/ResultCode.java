@@ -16,10 +16,16 @@ public enum ResultCode {
     DEVICE_FULL(6),
     BAD_REQUEST(12),
     /**
-     * A retried request whose session sequence has fallen out of the server's window of recent
-     * replies, or whose session expired: whether it was applied is unknown (in doubt).
+     * The server cannot tell whether a retried write was applied, or what it answered: its
+     * sequence fell out of the session's window of stored replies, or a replica replayed it after
+     * a restart and no longer knows the original answer. The client must treat it as in doubt.
      */
-    SESSION_EXPIRED(13);
+    IN_DOUBT(13),
+    /**
+     * A bin operation that does not apply to the bin's current value: a list index out of range,
+     * a pop from an empty or missing list.
+     */
+    OP_NOT_APPLICABLE(14);
 
     private final int code;
 

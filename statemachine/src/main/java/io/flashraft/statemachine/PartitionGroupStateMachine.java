@@ -1,0 +1,298 @@
+package io.flashraft.statemachine;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import io.flashraft.protocol.ByteReader;
+import io.flashraft.protocol.ByteWriter;
+import io.flashraft.protocol.DecodeException;
+import io.flashraft.protocol.Reply;
+import io.flashraft.protocol.ReplyCodec;
+import io.flashraft.protocol.Request;
+import io.flashraft.protocol.RequestCodec;
+import io.flashraft.protocol.ResultCode;
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.zip.CRC32C;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis state machine of one partition group: Ratis on the outside, a {@link GroupApplier}
+ * inside.
+ *
+ * <ul>
+ *   <li>{@code startTransaction} (leader only) stamps the submitted batch with the leader's time
+ *       and hybrid-logical-clock stamp, chosen before replication;</li>
+ *   <li>{@code applyTransaction} applies entries in log order on the group's one apply thread and
+ *       answers with the encoded replies. A fault of this replica (full or failing device) is
+ *       never skipped: the apply thread retries the same entry until it succeeds, the group
+ *       reports the fault, and snapshots are refused meanwhile, so the log is never purged past
+ *       an entry that was not applied;</li>
+ *   <li>{@code query} answers reads (after Ratis' read index for linearizable reads);</li>
+ *   <li>a snapshot is a checkpoint of the node's record stores for this group plus a small file
+ *       with the group clock and the session table.</li>
+ * </ul>
+ */
+public final class PartitionGroupStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionGroupStateMachine.class);
+    private static final int SNAPSHOT_MAGIC = 0x46525347; // "FRSG"
+    private static final int SNAPSHOT_VERSION = 1;
+    private static final int STAMP_COUNTER_BITS = 16;
+
+    private final GroupApplier applier;
+    private final LongSupplier clockMs;
+    private final long faultRetryMs;
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    /** The latest time and stamp this replica proposed or applied: they never run backwards. */
+    private final AtomicLong proposedNowMs = new AtomicLong();
+    private final AtomicLong proposedStamp = new AtomicLong();
+    private final Timer applyTimer;
+    private final Counter applyFaults;
+    private volatile String fault;
+    private volatile boolean closing;
+
+    /**
+     * @param applier      the group's deterministic core
+     * @param clockMs      this node's wall clock, read only on the leader to stamp entries and to
+     *                     date reads
+     * @param faultRetryMs how long the apply thread waits before retrying an entry that failed
+     * @param metrics      where the group's metrics go, named {@code group.<n>.*}
+     */
+    public PartitionGroupStateMachine(GroupApplier applier, LongSupplier clockMs, long faultRetryMs,
+                                      MetricRegistry metrics) {
+        this.applier = applier;
+        this.clockMs = clockMs;
+        this.faultRetryMs = faultRetryMs;
+        String prefix = "group." + applier.group() + ".";
+        this.applyTimer = metrics.timer(prefix + "apply");
+        this.applyFaults = metrics.counter(prefix + "applyFaults");
+        metrics.gauge(prefix + "appliedIndex", () -> () -> {
+            TermIndex applied = getLastAppliedTermIndex();
+            return applied == null ? -1L : applied.getIndex();
+        });
+        metrics.gauge(prefix + "sessions", () -> applier::sessionCount);
+        metrics.gauge(prefix + "faulted", () -> () -> fault == null ? 0 : 1);
+    }
+
+    /** The group this machine applies. */
+    public GroupApplier applier() {
+        return applier;
+    }
+
+    /** Why the group stopped applying, or null while it is healthy. */
+    public String fault() {
+        return fault;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        loadSnapshot(storage.getLatestSnapshot());
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        loadSnapshot(storage.loadLatestSnapshot());
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public SingleFileSnapshotInfo getLatestSnapshot() {
+        return storage.getLatestSnapshot();
+    }
+
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) {
+        long nowMs = proposedNowMs.accumulateAndGet(clockMs.getAsLong(), Math::max);
+        long stamp = proposedStamp.accumulateAndGet(nowMs << STAMP_COUNTER_BITS, (last, floor) -> Math.max(last + 1, floor));
+        ByteString logData = ByteString.copyFrom(LogEntryCodec.encodeHeader(nowMs, stamp))
+                .concat(request.getMessage().getContent());
+        return TransactionContext.newBuilder()
+                .setStateMachine(this)
+                .setClientRequest(request)
+                .setLogData(logData)
+                .build();
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        long index = entry.getIndex();
+        List<byte[]> replies;
+        try (Timer.Context ignored = applyTimer.time()) {
+            replies = applyUntilDone(index, entry.getStateMachineLogEntry().getLogData().toByteArray());
+        }
+        updateLastAppliedTermIndex(entry.getTerm(), index);
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(LogEntryCodec.encodeReplies(replies))));
+    }
+
+    private List<byte[]> applyUntilDone(long index, byte[] data) {
+        LogEntry decoded;
+        try {
+            decoded = LogEntryCodec.decode(data);
+        } catch (DecodeException malformed) {
+            // Only a node that bypassed the gateway could have proposed it: every replica refuses
+            // it the same way, and nothing is applied.
+            LOG.warn("group {}: refusing malformed log entry {}: {}", applier.group(), index, malformed.getMessage());
+            return List.of();
+        }
+        proposedNowMs.accumulateAndGet(decoded.nowMs(), Math::max);
+        proposedStamp.accumulateAndGet(decoded.stamp(), Math::max);
+        for (long attempt = 1; ; attempt++) {
+            try {
+                List<byte[]> replies = applier.apply(index, decoded);
+                if (fault != null) {
+                    LOG.warn("group {}: applying again from log index {} after {} attempts", applier.group(), index, attempt);
+                    fault = null;
+                }
+                return replies;
+            } catch (ApplyFault failure) {
+                applyFaults.inc();
+                if (fault == null) {
+                    LOG.error("group {}: cannot apply log index {}; this replica stops applying the group, "
+                            + "refuses to snapshot, and retries every {} ms", applier.group(), index, faultRetryMs, failure);
+                }
+                fault = failure.getMessage();
+                if (closing) {
+                    throw failure;
+                }
+                try {
+                    TimeUnit.MILLISECONDS.sleep(faultRetryMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw failure;
+                }
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        Reply reply;
+        try {
+            Request decoded = RequestCodec.decode(request.getContent().toByteArray());
+            reply = applier.query(decoded, clockMs.getAsLong());
+        } catch (DecodeException malformed) {
+            reply = Reply.Single.of(ResultCode.BAD_REQUEST);
+        }
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(ReplyCodec.encode(reply))));
+    }
+
+    /**
+     * Checkpoints the record stores for this group, then writes the group clock and session
+     * table beside the Raft log. Refused while the group cannot apply: the log must keep every
+     * entry that was not applied.
+     */
+    @Override
+    public long takeSnapshot() throws IOException {
+        if (fault != null) {
+            throw new IOException("group " + applier.group() + " refuses to snapshot while it cannot apply: " + fault);
+        }
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() < 0) {
+            return -1;
+        }
+        applier.checkpoint(last.getIndex());
+        ByteWriter out = new ByteWriter(1024);
+        out.writeInt(SNAPSHOT_MAGIC);
+        out.writeByte(SNAPSHOT_VERSION);
+        out.writeInt(applier.group());
+        applier.writeState(out);
+        CRC32C crc = new CRC32C();
+        crc.update(out.array(), 0, out.size());
+        out.writeInt((int) crc.getValue());
+        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        Path temporary = file.toPath().resolveSibling(file.getName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buffer = ByteBuffer.wrap(out.array(), 0, out.size());
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+        Files.move(temporary, file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(
+                new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file)), last));
+        return last.getIndex();
+    }
+
+    private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {
+        if (snapshot == null) {
+            return;
+        }
+        byte[] bytes = Files.readAllBytes(snapshot.getFile().getPath());
+        try {
+            if (bytes.length < 13) {
+                throw new DecodeException("snapshot of " + bytes.length + " bytes is too short");
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, bytes.length - 4);
+            ByteReader tail = new ByteReader(bytes, bytes.length - 4, 4);
+            if (tail.readInt() != (int) crc.getValue()) {
+                throw new DecodeException("checksum mismatch");
+            }
+            ByteReader in = new ByteReader(bytes, 0, bytes.length - 4);
+            if (in.readInt() != SNAPSHOT_MAGIC || in.readUnsignedByte() != SNAPSHOT_VERSION) {
+                throw new DecodeException("not a FlashRaft group snapshot of version " + SNAPSHOT_VERSION);
+            }
+            int group = in.readInt();
+            if (group != applier.group()) {
+                throw new DecodeException("snapshot of group " + group + " found in the directory of group " + applier.group());
+            }
+            applier.readState(in);
+            in.expectEnd("snapshot");
+        } catch (DecodeException corrupt) {
+            throw new IOException("group " + applier.group() + ": snapshot " + snapshot.getFile().getPath()
+                    + " is unreadable: " + corrupt.getMessage(), corrupt);
+        }
+        long stored = applier.checkpointedRaftIndex();
+        if (stored < snapshot.getIndex()) {
+            throw new IOException("group " + applier.group() + ": the record store holds log index " + stored
+                    + " but the snapshot " + snapshot.getFile().getPath() + " covers " + snapshot.getIndex()
+                    + ": the store lost data; wipe this node's data directory to rebuild it from the other replicas");
+        }
+        proposedNowMs.accumulateAndGet(applier.lastNowMs(), Math::max);
+        setLastAppliedTermIndex(snapshot.getTermIndex());
+        LOG.info("group {}: loaded snapshot at log index {} ({} sessions)", applier.group(), snapshot.getIndex(),
+                applier.sessionCount());
+    }
+
+    @Override
+    public void close() throws IOException {
+        closing = true;
+        super.close();
+    }
+}
