@@ -49,8 +49,7 @@ public final class ReplyCodec {
             out.writeByte(r.more() ? 1 : 0);
             out.writeVarint(r.records().size());
             for (StoredRecord record : r.records()) {
-                RequestCodec.writeDigest(out, record.digest());
-                RequestCodec.writeName(out, record.set());
+                RequestCodec.writeRecordAddress(out, record.digest(), record.set());
                 writeMeta(out, record.meta());
                 ValueCodec.writeBins(out, record.bins());
             }

@@ -192,6 +192,12 @@ public final class RequestCodec {
         return readName(in, MAX_SET_BYTES, "set name");
     }
 
+    /** Appends a record's digest and set name, as requests and scan replies carry them. */
+    public static void writeRecordAddress(ByteWriter out, Digest digest, String set) {
+        writeDigest(out, digest);
+        writeName(out, set);
+    }
+
     static void writeDigest(ByteWriter out, Digest digest) {
         out.writeBytes(digest.toBytes(), 0, Digest.LENGTH);
     }

@@ -78,9 +78,9 @@ class ReplicaDeterminismTest {
 
         long endMs = Math.max(START_MS, log.get(log.size() - 1).nowMs());
         for (long at : new long[] {endMs, endMs + 3_000, endMs + 10_000}) {
-            String expected = Stores.scanDigest(referenceStore, PARTITIONS, at);
-            assertEquals(expected, Stores.scanDigest(memory.store, PARTITIONS, at), "memory replica at " + at);
-            assertEquals(expected, Stores.scanDigest(device.store, PARTITIONS, at), "device replica at " + at);
+            String expected = reference.contentDigest(at);
+            assertEquals(expected, memory.applier.contentDigest(at), "memory replica at " + at);
+            assertEquals(expected, device.applier.contentDigest(at), "device replica at " + at);
         }
         // A replica whose store restarted at exactly its checkpoint replays nothing twice, so it
         // also answers every command the same and holds the same session table.

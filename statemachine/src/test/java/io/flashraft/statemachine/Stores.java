@@ -3,20 +3,14 @@ package io.flashraft.statemachine;
 import io.flashraft.device.RecordStore;
 import io.flashraft.device.RecordStores;
 import io.flashraft.device.StoreConfig;
-import io.flashraft.protocol.BinSelection;
-import io.flashraft.protocol.ByteWriter;
 import io.flashraft.protocol.Partitions;
-import io.flashraft.protocol.RecordMeta;
-import io.flashraft.protocol.ValueCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.BitSet;
 import java.util.List;
 
-/** Record stores for state machine tests, and the digest of a full scan to compare replicas by. */
+/** Record stores for state machine tests. */
 final class Stores {
     private Stores() {
     }
@@ -47,35 +41,5 @@ final class Stores {
             partitions.set(p);
         }
         return partitions;
-    }
-
-    /**
-     * SHA-256 over every live record of the partitions as of {@code nowMs}: digest, set,
-     * generation, void time, stamp and bins, in partition and digest order.
-     */
-    static String scanDigest(RecordStore store, BitSet partitions, long nowMs) {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        ByteWriter out = new ByteWriter(256);
-        for (int p = partitions.nextSetBit(0); p >= 0; p = partitions.nextSetBit(p + 1)) {
-            store.scan(p, nowMs, BinSelection.ALL, record -> {
-                out.reset();
-                out.writeBytes(record.digest().toBytes(), 0, 20);
-                byte[] set = record.set().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                out.writeVarint(set.length);
-                out.writeBytes(set, 0, set.length);
-                RecordMeta meta = record.meta();
-                out.writeInt(meta.generation());
-                out.writeLong(meta.voidTimeSec());
-                out.writeLong(meta.lastUpdateStamp());
-                ValueCodec.writeBins(out, record.bins());
-                sha.update(out.array(), 0, out.size());
-            });
-        }
-        return io.flashraft.protocol.Hex.encode(sha.digest());
     }
 }

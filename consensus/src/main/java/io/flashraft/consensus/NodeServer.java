@@ -1,0 +1,358 @@
+package io.flashraft.consensus;
+
+import com.codahale.metrics.MetricRegistry;
+import io.flashraft.device.RecordStore;
+import io.flashraft.device.RecordStores;
+import io.flashraft.device.StoreConfig;
+import io.flashraft.protocol.Request;
+import io.flashraft.protocol.RequestCodec;
+import io.flashraft.statemachine.Command;
+import io.flashraft.statemachine.GroupApplier;
+import io.flashraft.statemachine.LogEntryCodec;
+import io.flashraft.statemachine.PartitionGroupStateMachine;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
+import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node: its record stores (one per namespace, shared by its groups) and one Ratis server
+ * hosting every partition group that the placement gives it.
+ *
+ * <p>Requests reach a group through {@link #submit} (writes, proposed when this node leads the
+ * group) and {@link #read} (linearizable reads: Ratis' read index, on the leader or on a
+ * follower). Neither ever blocks the caller: both answer with a future.
+ */
+public final class NodeServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeServer.class);
+
+    private final ClusterConfig cluster;
+    private final Placement placement;
+    private final NodeAddress self;
+    private final RaftPeerId selfId;
+    private final Map<String, RecordStore> stores;
+    private final Map<Integer, RaftGroup> groups = new LinkedHashMap<>();
+    private final Map<RaftGroupId, Integer> groupNumbers = new HashMap<>();
+    private final Map<Integer, PartitionGroupStateMachine> machines = new ConcurrentHashMap<>();
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final RaftServer server;
+
+    private NodeServer(ClusterConfig cluster, String nodeId, Path dataDir, Map<String, RecordStore> stores,
+                       RaftTuning tuning, MetricRegistry metrics, LongSupplier clockMs) throws IOException {
+        this.cluster = cluster;
+        this.placement = new Placement(cluster);
+        this.self = cluster.node(nodeId);
+        this.selfId = RaftPeerId.valueOf(nodeId);
+        this.stores = stores;
+        for (int g : placement.groupsOf(nodeId)) {
+            RaftGroup group = raftGroup(g);
+            groups.put(g, group);
+            groupNumbers.put(group.getGroupId(), g);
+        }
+        this.server = RaftServer.newBuilder()
+                .setServerId(selfId)
+                .setProperties(properties(dataDir, tuning))
+                .setStateMachineRegistry(gid -> {
+                    Integer g = groupNumbers.get(gid);
+                    if (g == null) {
+                        throw new IllegalStateException("node " + nodeId + " does not host Ratis group " + gid);
+                    }
+                    return machines.computeIfAbsent(g, n -> new PartitionGroupStateMachine(
+                            new GroupApplier(n, placement.partitionsOf(n), stores, cluster.sessions()),
+                            clockMs, tuning.faultRetryMs(), metrics));
+                })
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+    }
+
+    /**
+     * Opens the node's stores, starts its Ratis server, and joins every group the placement gives
+     * it (creating the group's storage the first time). Returns once the server runs; leaders
+     * are elected in the background.
+     *
+     * @param namespaceStores the store settings of each namespace of the cluster on this node
+     */
+    public static NodeServer start(ClusterConfig cluster, String nodeId, Path dataDir,
+                                   Map<String, StoreConfig> namespaceStores, RaftTuning tuning,
+                                   MetricRegistry metrics, LongSupplier clockMs) throws IOException {
+        if (!namespaceStores.keySet().equals(Set.copyOf(cluster.namespaces()))) {
+            throw new IllegalArgumentException("node " + nodeId + " configures namespaces " + namespaceStores.keySet()
+                    + " but the cluster has " + cluster.namespaces());
+        }
+        Map<String, RecordStore> stores = new LinkedHashMap<>();
+        try {
+            for (String ns : cluster.namespaces()) {
+                LOG.info("node {}: opening the store of namespace {}", nodeId, ns);
+                stores.put(ns, RecordStores.open(namespaceStores.get(ns)));
+            }
+            NodeServer node = new NodeServer(cluster, nodeId, dataDir, Map.copyOf(stores), tuning, metrics, clockMs);
+            node.startServer();
+            return node;
+        } catch (IOException | RuntimeException e) {
+            stores.values().forEach(RecordStore::close);
+            throw e;
+        }
+    }
+
+    private void startServer() throws IOException {
+        server.start();
+        Set<RaftGroupId> existing = Set.copyOf(toList(server.getGroupIds()));
+        for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
+            if (!existing.contains(entry.getValue().getGroupId())) {
+                LOG.info("node {}: creating partition group {}", self.id(), entry.getKey());
+                RaftClientReply reply = server.groupManagement(
+                        GroupManagementRequest.newAdd(clientId, selfId, callIds.incrementAndGet(), entry.getValue()));
+                if (!reply.isSuccess()) {
+                    throw new IOException("node " + self.id() + " could not create group " + entry.getKey() + ": "
+                            + reply.getException());
+                }
+            }
+        }
+    }
+
+    private static <T> List<T> toList(Iterable<T> items) {
+        List<T> list = new ArrayList<>();
+        items.forEach(list::add);
+        return list;
+    }
+
+    private RaftProperties properties(Path dataDir, RaftTuning tuning) {
+        RaftProperties p = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        GrpcConfigKeys.Server.setPort(p, self.raftPort());
+        RaftServerConfigKeys.setStorageDir(p, List.of(dataDir.resolve("raft").toFile()));
+        RaftServerConfigKeys.setRemovedGroupsDir(p, dataDir.resolve("raft-removed").toFile());
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(tuning.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(tuning.electionTimeoutMaxMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, tuning.leaderLease());
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, tuning.snapshotEveryEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        // Many groups share two cores and one heap: keep per-group caches small (as Ozone does).
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
+        // A lagging or wiped replica is rebuilt from the leader's record store, not from files
+        // Ratis would copy: the state machine is told to install instead.
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+        return p;
+    }
+
+    private RaftGroup raftGroup(int g) {
+        NodeAddress preferred = placement.preferredLeader(g);
+        List<RaftPeer> peers = new ArrayList<>();
+        for (NodeAddress node : placement.replicas(g)) {
+            peers.add(RaftPeer.newBuilder().setId(node.id()).setAddress(node.raftAddress())
+                    .setPriority(node.equals(preferred) ? 1 : 0).build());
+        }
+        return RaftGroup.valueOf(RaftGroupId.valueOf(Placement.groupUuid(g)), peers);
+    }
+
+    /** This node's identity. */
+    public NodeAddress self() {
+        return self;
+    }
+
+    /** Where groups live. */
+    public Placement placement() {
+        return placement;
+    }
+
+    /** The cluster this node belongs to. */
+    public ClusterConfig cluster() {
+        return cluster;
+    }
+
+    /** Whether this node hosts the group. */
+    public boolean hosts(int group) {
+        return groups.containsKey(group);
+    }
+
+    /** The group's state machine on this node, or null when it does not host the group. */
+    public PartitionGroupStateMachine stateMachine(int group) {
+        return machines.get(group);
+    }
+
+    /** This node's store of a namespace. */
+    public RecordStore store(String namespace) {
+        return stores.get(namespace);
+    }
+
+    /** Whether this node leads the group now. */
+    public boolean leads(int group) {
+        RaftServer.Division division = division(group);
+        return division != null && division.getInfo().isLeader() && division.getInfo().isLeaderReady();
+    }
+
+    /** The node id of the group's leader as this node knows it, or null. */
+    public String leaderOf(int group) {
+        RaftServer.Division division = division(group);
+        if (division == null) {
+            return null;
+        }
+        RaftPeerId leader = division.getInfo().getLeaderId();
+        return leader == null ? null : leader.toString();
+    }
+
+    /**
+     * Proposes a batch of commands to a group this node leads and answers with their replies once
+     * applied. A write that would grow a namespace whose store passed its stop-writes mark is
+     * refused before anything is proposed (DEVICE_FULL); deletes still go through.
+     */
+    public CompletableFuture<GroupResult> submit(int group, List<Command> commands) {
+        RaftServer.Division division = division(group);
+        if (division == null) {
+            return CompletableFuture.completedFuture(GroupResult.notLeader(placement.preferredLeader(group).id()));
+        }
+        if (!division.getInfo().isLeader()) {
+            return CompletableFuture.completedFuture(GroupResult.notLeader(leaderOf(group)));
+        }
+        for (Command command : commands) {
+            RecordStore store = stores.get(command.request().namespace());
+            if (store != null && grows(command.request()) && store.stopWrites()) {
+                return CompletableFuture.completedFuture(GroupResult.failed(GroupResult.Status.DEVICE_FULL,
+                        "namespace " + command.request().namespace() + " passed its stop-writes mark on the leader"));
+            }
+        }
+        byte[] batch = LogEntryCodec.encodeBatch(commands);
+        RaftClientRequest request = request(group, batch, RaftClientRequest.writeRequestType());
+        return submitAsync(request)
+                .thenApply(reply -> reply.isSuccess()
+                        ? GroupResult.ok(LogEntryCodec.decodeReplies(reply.getMessage().getContent().toByteArray()))
+                        : failure(reply.getException(), true))
+                .exceptionally(e -> failure(e, true));
+    }
+
+    /** Answers a read on this node after a linearizable read index (leader or follower). */
+    public CompletableFuture<GroupResult> read(int group, Request read) {
+        RaftServer.Division division = division(group);
+        if (division == null) {
+            return CompletableFuture.completedFuture(GroupResult.notLeader(placement.preferredLeader(group).id()));
+        }
+        RaftClientRequest request = request(group, RequestCodec.encode(read), RaftClientRequest.readRequestType());
+        return submitAsync(request)
+                .thenApply(reply -> reply.isSuccess()
+                        ? GroupResult.ok(List.of(reply.getMessage().getContent().toByteArray()))
+                        : failure(reply.getException(), false))
+                .exceptionally(e -> failure(e, false));
+    }
+
+    private CompletableFuture<RaftClientReply> submitAsync(RaftClientRequest request) {
+        try {
+            return server.submitClientRequestAsync(request);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private RaftClientRequest request(int group, byte[] content, RaftClientRequest.Type type) {
+        return RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(selfId)
+                .setGroupId(groups.get(group).getGroupId())
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(content)))
+                .setType(type)
+                .build();
+    }
+
+    private GroupResult failure(Throwable error, boolean write) {
+        Throwable cause = error;
+        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof NotLeaderException notLeader) {
+            RaftPeer suggested = notLeader.getSuggestedLeader();
+            return GroupResult.notLeader(suggested == null ? null : suggested.getId().toString());
+        }
+        if (!write || cause instanceof LeaderNotReadyException || cause instanceof ServerNotReadyException
+                || cause instanceof ReadIndexException) {
+            return GroupResult.failed(GroupResult.Status.UNAVAILABLE, String.valueOf(cause));
+        }
+        return GroupResult.failed(GroupResult.Status.IN_DOUBT, String.valueOf(cause));
+    }
+
+    private static boolean grows(Request request) {
+        return request instanceof Request.Put || request instanceof Request.Touch
+                || request instanceof Request.Operate operate && operate.writes();
+    }
+
+    private RaftServer.Division division(int group) {
+        RaftGroup raftGroup = groups.get(group);
+        if (raftGroup == null) {
+            return null;
+        }
+        try {
+            return server.getDivision(raftGroup.getGroupId());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Checkpoints every group (a snapshot, so a restart replays little), then stops the Ratis
+     * server and closes the stores.
+     */
+    @Override
+    public void close() {
+        for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
+            try {
+                server.snapshotManagement(SnapshotManagementRequest.newCreate(clientId, selfId,
+                        entry.getValue().getGroupId(), callIds.incrementAndGet(), 30_000, 1));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("node {}: group {} did not snapshot before stopping: {}", self.id(), entry.getKey(), e.toString());
+            }
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.warn("node {}: closing the Ratis server: {}", self.id(), e.toString());
+        }
+        stores.values().forEach(RecordStore::close);
+    }
+
+    /** Stops at once, as a crash would look to the stores: nothing is checkpointed first. */
+    public void halt() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.warn("node {}: closing the Ratis server: {}", self.id(), e.toString());
+        }
+        stores.values().forEach(RecordStore::close);
+    }
+}

@@ -1,0 +1,29 @@
+package io.flashraft.consensus;
+
+/**
+ * The Ratis settings a node chooses (documented in docs/configuration.md).
+ *
+ * @param electionTimeoutMinMs  the shortest election timeout: seconds on 2 shared cores, where
+ *                              GC and CPU contention stretch heartbeats well past Ratis' 150 ms
+ * @param electionTimeoutMaxMs  the longest election timeout
+ * @param snapshotEveryEntries  a group snapshots (checkpoints its store) after this many
+ *                              entries, and purges its log behind the snapshot
+ * @param leaderLease           serve linearizable reads on the leader from a lease instead of a
+ *                              heartbeat round; assumes bounded clock drift, off by default
+ * @param faultRetryMs          how often a group that cannot apply an entry tries it again
+ */
+public record RaftTuning(long electionTimeoutMinMs, long electionTimeoutMaxMs, long snapshotEveryEntries,
+                         boolean leaderLease, long faultRetryMs) {
+    /** 3-6 s elections, a snapshot every 100,000 entries, no lease, retry a fault every second. */
+    public static final RaftTuning DEFAULT = new RaftTuning(3_000, 6_000, 100_000, false, 1_000);
+
+    public RaftTuning {
+        if (electionTimeoutMinMs < 100 || electionTimeoutMaxMs <= electionTimeoutMinMs) {
+            throw new IllegalArgumentException("election timeouts need 100 <= min < max, got "
+                    + electionTimeoutMinMs + ".." + electionTimeoutMaxMs);
+        }
+        if (snapshotEveryEntries < 1 || faultRetryMs < 1) {
+            throw new IllegalArgumentException("snapshot interval and fault retry must be positive");
+        }
+    }
+}

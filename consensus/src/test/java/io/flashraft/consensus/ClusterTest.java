@@ -1,0 +1,174 @@
+package io.flashraft.consensus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flashraft.protocol.BinOp;
+import io.flashraft.protocol.BinSelection;
+import io.flashraft.protocol.Bins;
+import io.flashraft.protocol.Digest;
+import io.flashraft.protocol.KeyDigest;
+import io.flashraft.protocol.RecordExistsAction;
+import io.flashraft.protocol.Reply;
+import io.flashraft.protocol.Request;
+import io.flashraft.protocol.ResultCode;
+import io.flashraft.protocol.Value;
+import io.flashraft.protocol.WritePolicy;
+import io.flashraft.statemachine.Command;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real Ratis servers on loopback: every write through a group's log, reads by read index. */
+class ClusterTest {
+    private static final String NS = TestCluster.NAMESPACE;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyOperationWorksEndToEndOnEveryGroup() {
+        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING)) {
+            cluster.awaitLeaders();
+            TestClient client = new TestClient(cluster, 11);
+            List<Digest> keys = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                Digest key = KeyDigest.of("s", Value.of((long) i));
+                keys.add(key);
+                Reply put = client.write(new Request.Put(NS, "s", key, Bins.of("v", Value.of((long) i)), WritePolicy.DEFAULT));
+                assertEquals(ResultCode.OK, put.code());
+            }
+            assertTrue(keys.stream().map(k -> client.group(new Request.Exists(NS, k))).distinct().count() == 3,
+                    "the keys cover every group");
+            for (int node = 0; node < 3; node++) {
+                for (int i = 0; i < keys.size(); i++) {
+                    Reply.Single got = (Reply.Single) client.read(node, new Request.Get(NS, keys.get(i), BinSelection.ALL));
+                    assertEquals(Value.of((long) i), got.bins().get("v"), "key " + i + " read on node " + node);
+                }
+            }
+            Digest key = keys.get(0);
+            assertEquals(ResultCode.RECORD_EXISTS, client.write(new Request.Put(NS, "s", key, Bins.of("v", Value.of(0L)),
+                    WritePolicy.of(RecordExistsAction.CREATE_ONLY))).code());
+            assertEquals(ResultCode.GENERATION_MISMATCH, client.write(new Request.Put(NS, "s", key,
+                    Bins.of("v", Value.of(9L)), WritePolicy.DEFAULT.withExpectedGeneration(7))).code());
+            Reply.Single cas = (Reply.Single) client.write(new Request.Put(NS, "s", key, Bins.of("v", Value.of(9L)),
+                    WritePolicy.DEFAULT.withExpectedGeneration(1)));
+            assertEquals(2, cas.meta().generation());
+            Reply.Single operated = (Reply.Single) client.write(new Request.Operate(NS, "s", key, WritePolicy.DEFAULT,
+                    List.of(BinOp.add("v", Value.of(1L)), BinOp.listAppend("l", Value.of("x")), BinOp.read("v"))));
+            assertEquals(Value.of(10L), operated.bins().get("v"));
+            assertEquals(ResultCode.OK, client.write(new Request.Touch(NS, key, WritePolicy.DEFAULT.withTtlSec(3600))).code());
+            Reply.Single header = (Reply.Single) client.read(1, new Request.Exists(NS, key));
+            assertEquals(4, header.meta().generation());
+            assertNotEquals(0, header.meta().voidTimeSec());
+            assertEquals(ResultCode.OK, client.write(new Request.Delete(NS, keys.get(1), WritePolicy.DEFAULT)).code());
+            assertEquals(ResultCode.NOT_FOUND, client.read(2, new Request.Get(NS, keys.get(1), BinSelection.ALL)).code());
+
+            Reply.Batch batch = (Reply.Batch) client.read(0, new Request.BatchGet(NS, sameGroup(client, keys, key), BinSelection.HEADER));
+            assertTrue(batch.replies().stream().allMatch(r -> r.code() == ResultCode.OK));
+            Reply.Scan scan = (Reply.Scan) client.read(0, new Request.Scan(NS, key.partition(), null, 100, BinSelection.ALL));
+            assertTrue(scan.records().stream().anyMatch(r -> r.digest().equals(key)));
+
+            long truncated = 0;
+            for (int g = 0; g < 3; g++) {
+                truncated += ((Reply.Count) client.submit(g, new Command(11, client.nextSequence(),
+                        new Request.Truncate(NS, "s")), Duration.ofSeconds(60))).count();
+            }
+            assertEquals(29, truncated, "every record but the deleted one");
+            assertEquals(ResultCode.NOT_FOUND, client.read(0, new Request.Get(NS, keys.get(5), BinSelection.ALL)).code());
+        }
+    }
+
+    @Test
+    void aNewLeaderKeepsEveryAcknowledgedIncrementAndARetryAppliesOnce() {
+        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING)) {
+            cluster.awaitLeaders();
+            TestClient client = new TestClient(cluster, 21);
+            Digest counter = KeyDigest.of("", Value.of("counter"));
+            Request increment = new Request.Operate(NS, "", counter, WritePolicy.DEFAULT, List.of(BinOp.add("n", Value.of(1L))));
+            int group = client.group(increment);
+            for (int i = 0; i < 20; i++) {
+                assertEquals(ResultCode.OK, client.write(increment).code());
+            }
+            // The reply of this increment is "lost": the client retries it after the leader dies.
+            Command lost = new Command(21, client.nextSequence(), increment);
+            Reply.Single first = (Reply.Single) client.submit(lost, Duration.ofSeconds(30));
+            int oldLeader = cluster.leaderIndex(group);
+            cluster.halt(oldLeader);
+            TestCluster.await("a new leader of group " + group, Duration.ofSeconds(60),
+                    () -> cluster.leaderIndex(group) >= 0);
+            Reply.Single retried = (Reply.Single) client.submit(lost, Duration.ofSeconds(60));
+            assertEquals(first, retried, "the retry is answered from the session table");
+            for (int i = 0; i < 10; i++) {
+                assertEquals(ResultCode.OK, client.write(increment).code());
+            }
+            int reader = cluster.leaderIndex(group);
+            Reply.Single value = (Reply.Single) client.read(reader, new Request.Get(NS, counter, BinSelection.ALL));
+            assertEquals(Value.of(31L), value.bins().get("n"), "20 + 1 + 10 acknowledged increments, the retry applied once");
+        }
+    }
+
+    @Test
+    void aRestartedNodeCatchesUpAndHoldsTheLeadersContents() {
+        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING)) {
+            cluster.awaitLeaders();
+            TestClient client = new TestClient(cluster, 31);
+            int group = 0;
+            int follower = -1;
+            for (int i = 0; i < 3; i++) {
+                if (i != cluster.leaderIndex(group)) {
+                    follower = i;
+                }
+            }
+            List<Request> writes = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                writes.add(new Request.Put(NS, "", KeyDigest.of("", Value.of((long) i)), Bins.of("v", Value.of((long) i)),
+                        WritePolicy.DEFAULT));
+            }
+            for (int i = 0; i < 100; i++) {
+                client.write(writes.get(i));
+            }
+            cluster.halt(follower);
+            for (int i = 100; i < 200; i++) {
+                client.write(writes.get(i));
+            }
+            cluster.startNode(follower);
+            int restarted = follower;
+            long now = System.currentTimeMillis();
+            for (int g = 0; g < 3; g++) {
+                int checked = g;
+                TestCluster.await("node " + restarted + " catching up on group " + checked, Duration.ofSeconds(60), () -> {
+                    int leader = cluster.leaderIndex(checked);
+                    return leader >= 0 && cluster.node(restarted).stateMachine(checked) != null
+                            && cluster.contentDigest(leader, checked, now).equals(cluster.contentDigest(restarted, checked, now));
+                });
+            }
+        }
+    }
+
+    @Test
+    void fiveReplicasKeepServingWithTwoNodesDown() {
+        try (TestCluster cluster = TestCluster.start(dir, 5, 5, TestCluster.TUNING)) {
+            cluster.awaitLeaders();
+            TestClient client = new TestClient(cluster, 41);
+            cluster.halt(0);
+            cluster.halt(1);
+            cluster.awaitLeaders();
+            for (int i = 0; i < 20; i++) {
+                Digest key = KeyDigest.of("", Value.of((long) i));
+                assertEquals(ResultCode.OK, client.write(new Request.Put(NS, "", key, Bins.of("v", Value.of(1L)),
+                        WritePolicy.DEFAULT)).code());
+                assertEquals(ResultCode.OK, client.read(4, new Request.Get(NS, key, BinSelection.ALL)).code());
+            }
+        }
+    }
+
+    private static List<Digest> sameGroup(TestClient client, List<Digest> keys, Digest key) {
+        int group = client.group(new Request.Exists(NS, key));
+        return keys.stream().filter(k -> !k.equals(keys.get(1)) && client.group(new Request.Exists(NS, k)) == group).toList();
+    }
+}
