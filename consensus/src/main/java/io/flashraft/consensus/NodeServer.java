@@ -10,6 +10,7 @@ import io.flashraft.statemachine.Command;
 import io.flashraft.statemachine.GroupApplier;
 import io.flashraft.statemachine.LogEntryCodec;
 import io.flashraft.statemachine.PartitionGroupStateMachine;
+import io.flashraft.statemachine.SnapshotInstaller;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +76,8 @@ public final class NodeServer implements AutoCloseable {
     private final RaftServer server;
 
     private NodeServer(ClusterConfig cluster, String nodeId, Path dataDir, Map<String, RecordStore> stores,
-                       RaftTuning tuning, MetricRegistry metrics, LongSupplier clockMs) throws IOException {
+                       RaftTuning tuning, SnapshotInstaller installer, MetricRegistry metrics, LongSupplier clockMs)
+            throws IOException {
         this.cluster = cluster;
         this.placement = new Placement(cluster);
         this.self = cluster.node(nodeId);
@@ -95,7 +98,7 @@ public final class NodeServer implements AutoCloseable {
                     }
                     return machines.computeIfAbsent(g, n -> new PartitionGroupStateMachine(
                             new GroupApplier(n, placement.partitionsOf(n), stores, cluster.sessions()),
-                            clockMs, tuning.faultRetryMs(), metrics));
+                            installer, clockMs, tuning.faultRetryMs(), metrics));
                 })
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
@@ -107,10 +110,12 @@ public final class NodeServer implements AutoCloseable {
      * are elected in the background.
      *
      * @param namespaceStores the store settings of each namespace of the cluster on this node
+     * @param installer       fetches a group's state from its leader when a replica must be rebuilt
      */
     public static NodeServer start(ClusterConfig cluster, String nodeId, Path dataDir,
                                    Map<String, StoreConfig> namespaceStores, RaftTuning tuning,
-                                   MetricRegistry metrics, LongSupplier clockMs) throws IOException {
+                                   SnapshotInstaller installer, MetricRegistry metrics, LongSupplier clockMs)
+            throws IOException {
         if (!namespaceStores.keySet().equals(Set.copyOf(cluster.namespaces()))) {
             throw new IllegalArgumentException("node " + nodeId + " configures namespaces " + namespaceStores.keySet()
                     + " but the cluster has " + cluster.namespaces());
@@ -121,7 +126,8 @@ public final class NodeServer implements AutoCloseable {
                 LOG.info("node {}: opening the store of namespace {}", nodeId, ns);
                 stores.put(ns, RecordStores.open(namespaceStores.get(ns)));
             }
-            NodeServer node = new NodeServer(cluster, nodeId, dataDir, Map.copyOf(stores), tuning, metrics, clockMs);
+            NodeServer node = new NodeServer(cluster, nodeId, dataDir, Map.copyOf(stores), tuning, installer, metrics,
+                    clockMs);
             node.startServer();
             return node;
         } catch (IOException | RuntimeException e) {
@@ -170,6 +176,11 @@ public final class NodeServer implements AutoCloseable {
         // A lagging or wiped replica is rebuilt from the leader's record store, not from files
         // Ratis would copy: the state machine is told to install instead.
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+        // Purge behind each snapshot even if a replica is down: it is rebuilt from the leader's
+        // store, so the log need not be kept for it; and purge as often as snapshots are taken.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(tuning.logSegmentBytes()));
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, tuning.snapshotEveryEntries()));
         return p;
     }
 
@@ -324,20 +335,28 @@ public final class NodeServer implements AutoCloseable {
         }
     }
 
+    /** Asks every group this node hosts to snapshot now (checkpoint its stores, purge its log). */
+    public void snapshotAll() {
+        for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
+            try {
+                RaftClientReply reply = server.snapshotManagement(SnapshotManagementRequest.newCreate(clientId, selfId,
+                        entry.getValue().getGroupId(), callIds.incrementAndGet(), 30_000, 1));
+                if (!reply.isSuccess()) {
+                    LOG.warn("node {}: group {} did not snapshot: {}", self.id(), entry.getKey(), reply.getException());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("node {}: group {} did not snapshot: {}", self.id(), entry.getKey(), e.toString());
+            }
+        }
+    }
+
     /**
      * Checkpoints every group (a snapshot, so a restart replays little), then stops the Ratis
      * server and closes the stores.
      */
     @Override
     public void close() {
-        for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
-            try {
-                server.snapshotManagement(SnapshotManagementRequest.newCreate(clientId, selfId,
-                        entry.getValue().getGroupId(), callIds.incrementAndGet(), 30_000, 1));
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("node {}: group {} did not snapshot before stopping: {}", self.id(), entry.getKey(), e.toString());
-            }
-        }
+        snapshotAll();
         try {
             server.close();
         } catch (IOException e) {

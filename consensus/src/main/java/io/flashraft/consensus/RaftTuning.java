@@ -11,11 +11,13 @@ package io.flashraft.consensus;
  * @param leaderLease           serve linearizable reads on the leader from a lease instead of a
  *                              heartbeat round; assumes bounded clock drift, off by default
  * @param faultRetryMs          how often a group that cannot apply an entry tries it again
+ * @param logSegmentBytes       the size at which a group's log segment is closed; the log is
+ *                              purged a whole closed segment at a time
  */
 public record RaftTuning(long electionTimeoutMinMs, long electionTimeoutMaxMs, long snapshotEveryEntries,
-                         boolean leaderLease, long faultRetryMs) {
-    /** 3-6 s elections, a snapshot every 100,000 entries, no lease, retry a fault every second. */
-    public static final RaftTuning DEFAULT = new RaftTuning(3_000, 6_000, 100_000, false, 1_000);
+                         boolean leaderLease, long faultRetryMs, long logSegmentBytes) {
+    /** 3-6 s elections, a snapshot every 100,000 entries, no lease, retry a fault every second, 32 MiB segments. */
+    public static final RaftTuning DEFAULT = new RaftTuning(3_000, 6_000, 100_000, false, 1_000, 32L << 20);
 
     public RaftTuning {
         if (electionTimeoutMinMs < 100 || electionTimeoutMaxMs <= electionTimeoutMinMs) {
@@ -24,6 +26,9 @@ public record RaftTuning(long electionTimeoutMinMs, long electionTimeoutMaxMs, l
         }
         if (snapshotEveryEntries < 1 || faultRetryMs < 1) {
             throw new IllegalArgumentException("snapshot interval and fault retry must be positive");
+        }
+        if (logSegmentBytes < 16 << 10) {
+            throw new IllegalArgumentException("log segments need at least 16 KiB, got " + logSegmentBytes);
         }
     }
 }

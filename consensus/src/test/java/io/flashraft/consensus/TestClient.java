@@ -12,33 +12,33 @@ import java.util.concurrent.TimeUnit;
  * What the gateway and client will do, in one JVM: route a request to its group's leader, and
  * retry a write with the same session and sequence until its outcome is known.
  */
-final class TestClient {
+public final class TestClient {
     private final TestCluster cluster;
     private final long sessionId;
     private long sequence;
 
-    TestClient(TestCluster cluster, long sessionId) {
+    public TestClient(TestCluster cluster, long sessionId) {
         this.cluster = cluster;
         this.sessionId = sessionId;
     }
 
     /** The next sequence number of this session. */
-    long nextSequence() {
+    public long nextSequence() {
         return ++sequence;
     }
 
     /** Writes once, retrying through whichever node leads until the outcome is known. */
-    Reply write(Request request) {
+    public Reply write(Request request) {
         return submit(new Command(sessionId, nextSequence(), request), Duration.ofSeconds(60));
     }
 
     /** Submits a command (a retry keeps its sequence) until some leader answers it. */
-    Reply submit(Command command, Duration timeout) {
+    public Reply submit(Command command, Duration timeout) {
         return submit(group(command.request()), command, timeout);
     }
 
     /** Submits a command to a chosen group (a truncate goes to every group). */
-    Reply submit(int group, Command command, Duration timeout) {
+    public Reply submit(int group, Command command, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastFailure = "no attempt";
         while (System.nanoTime() < deadline) {
@@ -56,7 +56,7 @@ final class TestClient {
     }
 
     /** Reads through a given node (leader or follower), retrying while it cannot serve. */
-    Reply read(int node, Request request) {
+    public Reply read(int node, Request request) {
         int group = group(request);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String lastFailure = "no attempt";
@@ -71,7 +71,7 @@ final class TestClient {
         throw new AssertionError("node " + node + " did not serve a read of group " + group + ": " + lastFailure);
     }
 
-    int group(Request request) {
+    public int group(Request request) {
         int partition;
         if (request instanceof Request.SingleRecord single) {
             partition = single.digest().partition();

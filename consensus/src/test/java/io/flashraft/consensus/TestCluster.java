@@ -3,6 +3,7 @@ package io.flashraft.consensus;
 import com.codahale.metrics.MetricRegistry;
 import io.flashraft.device.StoreConfig;
 import io.flashraft.statemachine.SessionConfig;
+import io.flashraft.statemachine.SnapshotInstaller;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -11,95 +12,141 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
 /**
- * Real Ratis servers on loopback ports in one JVM: {@code TestCluster.of(3).start(dir)}. Nodes
- * can be halted (as a crash looks to the stores) and started again on the same data directory.
+ * Real Ratis servers on loopback ports in one JVM: {@code TestCluster.start(dir, 3, 3, TUNING)}.
+ * Nodes can be halted (as a crash looks to the stores), stopped cleanly, wiped and started again
+ * on their data directory. {@link NodeServices} adds what other modules run beside each node
+ * (the gateway, with its snapshot installer).
  */
-final class TestCluster implements AutoCloseable {
-    static final String NAMESPACE = "test";
-    static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 100_000, false, 200);
+public final class TestCluster implements AutoCloseable {
+    public static final String NAMESPACE = "test";
+    public static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 100_000, false, 200, 1L << 20);
+
+    /** What runs beside each node. */
+    public interface NodeServices {
+        /** The node's way to rebuild a replica from its leader. */
+        SnapshotInstaller installer(ClusterConfig cluster, String nodeId);
+
+        /** Starts the node's other services; closed when the node stops. */
+        AutoCloseable started(NodeServer node) throws Exception;
+    }
+
+    /** No services: a replica that must be rebuilt from its leader cannot be, and says so. */
+    public static final NodeServices NO_SERVICES = new NodeServices() {
+        @Override
+        public SnapshotInstaller installer(ClusterConfig cluster, String nodeId) {
+            return (leader, group, target) -> CompletableFuture.failedFuture(
+                    new UnsupportedOperationException("consensus tests run no gateway to install from"));
+        }
+
+        @Override
+        public AutoCloseable started(NodeServer node) {
+            return () -> { };
+        }
+    };
 
     private final ClusterConfig config;
     private final Path dir;
     private final RaftTuning tuning;
+    private final NodeServices services;
     private final NodeServer[] nodes;
+    private final AutoCloseable[] nodeServices;
 
-    private TestCluster(ClusterConfig config, Path dir, RaftTuning tuning) {
+    private TestCluster(ClusterConfig config, Path dir, RaftTuning tuning, NodeServices services) {
         this.config = config;
         this.dir = dir;
         this.tuning = tuning;
+        this.services = services;
         this.nodes = new NodeServer[config.nodes().size()];
+        this.nodeServices = new AutoCloseable[config.nodes().size()];
     }
 
-    /** A cluster of {@code nodes} nodes, one group per node, every group on {@code replicationFactor} nodes. */
-    static TestCluster start(Path dir, int nodeCount, int replicationFactor, RaftTuning tuning) {
+    /** A cluster of {@code nodeCount} nodes, one group per node, each on {@code replicationFactor} nodes. */
+    public static TestCluster start(Path dir, int nodeCount, int replicationFactor, RaftTuning tuning) {
+        return start(dir, nodeCount, replicationFactor, tuning, NO_SERVICES);
+    }
+
+    /** The same, with services beside each node. */
+    public static TestCluster start(Path dir, int nodeCount, int replicationFactor, RaftTuning tuning,
+                                    NodeServices services) {
         List<NodeAddress> nodes = new ArrayList<>();
         for (int i = 0; i < nodeCount; i++) {
             nodes.add(new NodeAddress("n" + (i + 1), "127.0.0.1", freePort(), freePort(), freePort()));
         }
         ClusterConfig config = new ClusterConfig(nodes, 1, replicationFactor, List.of(NAMESPACE), SessionConfig.DEFAULT);
-        TestCluster cluster = new TestCluster(config, dir, tuning);
+        TestCluster cluster = new TestCluster(config, dir, tuning, services);
         for (int i = 0; i < nodeCount; i++) {
             cluster.startNode(i);
         }
         return cluster;
     }
 
-    ClusterConfig config() {
+    public ClusterConfig config() {
         return config;
     }
 
-    int size() {
+    public int size() {
         return nodes.length;
     }
 
-    NodeServer node(int i) {
+    public NodeServer node(int i) {
         return nodes[i];
     }
 
-    /** The index of the node with this id. */
-    int indexOf(String nodeId) {
-        for (int i = 0; i < config.nodes().size(); i++) {
-            if (config.nodes().get(i).id().equals(nodeId)) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException(nodeId);
+    /** The data directory of node {@code i}. */
+    public Path nodeDir(int i) {
+        return dir.resolve("n" + (i + 1));
     }
 
-    void startNode(int i) {
-        Path nodeDir = dir.resolve("n" + (i + 1));
+    public void startNode(int i) {
+        Path nodeDir = nodeDir(i);
         StoreConfig store = StoreConfig.builder().engine(StoreConfig.Engine.DEVICE)
                 .dataDir(nodeDir.resolve("store")).devices(List.of(nodeDir.resolve("device.dat")))
                 .deviceSizeBytes(32L << 20).writeBlockSizeBytes(256 * 1024).flushIntervalMs(50).build();
+        String id = config.nodes().get(i).id();
         try {
-            nodes[i] = NodeServer.start(config, config.nodes().get(i).id(), nodeDir, Map.of(NAMESPACE, store),
-                    tuning, new MetricRegistry(), System::currentTimeMillis);
+            nodes[i] = NodeServer.start(config, id, nodeDir, Map.of(NAMESPACE, store), tuning,
+                    services.installer(config, id), new MetricRegistry(), System::currentTimeMillis);
+            nodeServices[i] = services.started(nodes[i]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("starting the services of node " + id, e);
         }
     }
 
     /** Stops a node the way a crash looks to its stores (nothing checkpointed first). */
-    void halt(int i) {
+    public void halt(int i) {
+        closeServices(i);
         nodes[i].halt();
         nodes[i] = null;
     }
 
     /** Stops a node cleanly. */
-    void stop(int i) {
+    public void stop(int i) {
+        closeServices(i);
         nodes[i].close();
         nodes[i] = null;
     }
 
-    boolean running(int i) {
+    private void closeServices(int i) {
+        try {
+            nodeServices[i].close();
+        } catch (Exception e) {
+            throw new IllegalStateException("stopping the services of node " + i, e);
+        }
+        nodeServices[i] = null;
+    }
+
+    public boolean running(int i) {
         return nodes[i] != null;
     }
 
     /** Waits until every group has a ready leader among the running nodes. */
-    void awaitLeaders() {
+    public void awaitLeaders() {
         await("a leader for every group", Duration.ofSeconds(60), () -> {
             for (int g = 0; g < config.groupCount(); g++) {
                 if (leaderIndex(g) < 0) {
@@ -111,7 +158,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     /** The running node that leads the group, or -1. */
-    int leaderIndex(int group) {
+    public int leaderIndex(int group) {
         for (int i = 0; i < nodes.length; i++) {
             if (nodes[i] != null && nodes[i].leads(group)) {
                 return i;
@@ -121,7 +168,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     /** Polls a condition until it holds, failing after the timeout. */
-    static void await(String what, Duration timeout, BooleanSupplier condition) {
+    public static void await(String what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -137,7 +184,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     /** The content digest of a group's partitions on a node. */
-    String contentDigest(int node, int group, long nowMs) {
+    public String contentDigest(int node, int group, long nowMs) {
         return nodes[node].stateMachine(group).applier().contentDigest(nowMs);
     }
 
@@ -153,8 +200,7 @@ final class TestCluster implements AutoCloseable {
     public void close() {
         for (int i = 0; i < nodes.length; i++) {
             if (nodes[i] != null) {
-                nodes[i].halt();
-                nodes[i] = null;
+                halt(i);
             }
         }
     }

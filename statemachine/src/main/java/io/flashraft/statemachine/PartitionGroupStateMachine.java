@@ -3,6 +3,9 @@ package io.flashraft.statemachine;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import io.flashraft.device.RecordStore;
+import io.flashraft.device.RecordVersion;
+import io.flashraft.device.StoreSnapshot;
 import io.flashraft.protocol.ByteReader;
 import io.flashraft.protocol.ByteWriter;
 import io.flashraft.protocol.DecodeException;
@@ -19,13 +22,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -39,6 +46,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +75,14 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     private static final int STAMP_COUNTER_BITS = 16;
 
     private final GroupApplier applier;
+    private final SnapshotInstaller installer;
     private final LongSupplier clockMs;
+    /**
+     * Apply, export and install exclude each other: an export sees one applied index everywhere,
+     * and no stale local entry is applied while the group's partitions are being replaced. A
+     * semaphore, not a lock: an install holds it across the transport's threads.
+     */
+    private final Semaphore applyPermit = new Semaphore(1);
     private final long faultRetryMs;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     /** The latest time and stamp this replica proposed or applied: they never run backwards. */
@@ -75,24 +90,28 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     private final AtomicLong proposedStamp = new AtomicLong();
     private final Timer applyTimer;
     private final Counter applyFaults;
+    private final Counter installs;
     private volatile String fault;
     private volatile boolean closing;
 
     /**
      * @param applier      the group's deterministic core
+     * @param installer    fetches the group's state from its leader when this replica must be rebuilt
      * @param clockMs      this node's wall clock, read only on the leader to stamp entries and to
      *                     date reads
      * @param faultRetryMs how long the apply thread waits before retrying an entry that failed
      * @param metrics      where the group's metrics go, named {@code group.<n>.*}
      */
-    public PartitionGroupStateMachine(GroupApplier applier, LongSupplier clockMs, long faultRetryMs,
-                                      MetricRegistry metrics) {
+    public PartitionGroupStateMachine(GroupApplier applier, SnapshotInstaller installer, LongSupplier clockMs,
+                                      long faultRetryMs, MetricRegistry metrics) {
         this.applier = applier;
+        this.installer = installer;
         this.clockMs = clockMs;
         this.faultRetryMs = faultRetryMs;
         String prefix = "group." + applier.group() + ".";
         this.applyTimer = metrics.timer(prefix + "apply");
         this.applyFaults = metrics.counter(prefix + "applyFaults");
+        this.installs = metrics.counter(prefix + "snapshotInstalls");
         metrics.gauge(prefix + "appliedIndex", () -> () -> {
             TermIndex applied = getLastAppliedTermIndex();
             return applied == null ? -1L : applied.getIndex();
@@ -114,13 +133,33 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
-        storage.init(raftStorage);
-        loadSnapshot(storage.getLatestSnapshot());
+        getLifeCycle().startAndTransition(() -> {
+            storage.init(raftStorage);
+            loadSnapshot(storage.getLatestSnapshot());
+        });
     }
 
     @Override
+    public void pause() {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** Loads the snapshot just installed (or the latest one) and runs again. */
+    @Override
     public void reinitialize() throws IOException {
         loadSnapshot(storage.loadLatestSnapshot());
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    /** How many times this replica was rebuilt from its leader. */
+    public long installCount() {
+        return installs.getCount();
     }
 
     @Override
@@ -151,10 +190,13 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         LogEntryProto entry = trx.getLogEntry();
         long index = entry.getIndex();
         List<byte[]> replies;
+        applyPermit.acquireUninterruptibly();
         try (Timer.Context ignored = applyTimer.time()) {
             replies = applyUntilDone(index, entry.getStateMachineLogEntry().getLogData().toByteArray());
+            updateLastAppliedTermIndex(entry.getTerm(), index);
+        } finally {
+            applyPermit.release();
         }
-        updateLastAppliedTermIndex(entry.getTerm(), index);
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(LogEntryCodec.encodeReplies(replies))));
     }
 
@@ -211,6 +253,91 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     }
 
     /**
+     * Captures the group's whole state at the applied index, for a replica being rebuilt. Runs
+     * between two applies.
+     */
+    public GroupExport export() {
+        applyPermit.acquireUninterruptibly();
+        try {
+            TermIndex applied = getLastAppliedTermIndex();
+            if (applied == null || applied.getIndex() < 0) {
+                throw new IllegalStateException("group " + applier.group() + " has applied nothing to export");
+            }
+            Map<String, StoreSnapshot> snapshots = new LinkedHashMap<>();
+            applier.stores().forEach((ns, store) -> snapshots.put(ns, store.snapshot(applier.partitions())));
+            return new GroupExport(applied.getTerm(), applied.getIndex(), stateBytes(), snapshots);
+        } finally {
+            applyPermit.release();
+        }
+    }
+
+    /**
+     * Ratis says the leader lacks the entries this replica needs: rebuild the group from the
+     * leader's stores, in the background. Ratis reloads the machine (reinitialize) once the
+     * returned index is known.
+     */
+    @Override
+    public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfo, TermIndex firstAvailable) {
+        String leader = roleInfo.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8();
+        LOG.info("group {}: the leader {} starts its log at {}: rebuilding this replica from it",
+                applier.group(), leader, firstAvailable);
+        InstallTarget target = new InstallTarget();
+        return installer.install(leader, applier.group(), target).whenComplete((index, failure) -> {
+            target.end();
+            if (failure != null) {
+                LOG.error("group {}: rebuilding from {} failed; Ratis will ask again", applier.group(), leader, failure);
+            }
+        }).thenApply(index -> {
+            installs.inc();
+            LOG.info("group {}: rebuilt from {} at log index {}", applier.group(), leader, index);
+            return target.installed;
+        });
+    }
+
+    /** Receives a leader's export: drops the group's partitions, ingests, then snapshots. */
+    private final class InstallTarget implements SnapshotInstaller.Target {
+        private TermIndex installed;
+        private long versions;
+        private boolean holding;
+
+        @Override
+        public synchronized void begin() {
+            applyPermit.acquireUninterruptibly();
+            holding = true;
+            applier.stores().values().forEach(store -> store.dropPartitions(applier.partitions()));
+        }
+
+        @Override
+        public void accept(String namespace, RecordVersion version) {
+            RecordStore store = applier.stores().get(namespace);
+            if (store == null) {
+                throw new IllegalStateException("the leader sent namespace " + namespace + ", which this node lacks");
+            }
+            store.ingest(version);
+            versions++;
+        }
+
+        @Override
+        public void finish(long term, long index, byte[] state) {
+            try {
+                applier.readState(new ByteReader(state, 0, state.length));
+                installed = TermIndex.valueOf(term, index);
+                writeSnapshot(installed);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            LOG.info("group {}: installed {} versions at log index {}", applier.group(), versions, index);
+        }
+
+        synchronized void end() {
+            if (holding) {
+                holding = false;
+                applyPermit.release();
+            }
+        }
+    }
+
+    /**
      * Checkpoints the record stores for this group, then writes the group clock and session
      * table beside the Raft log. Refused while the group cannot apply: the log must keep every
      * entry that was not applied.
@@ -224,6 +351,18 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         if (last == null || last.getIndex() < 0) {
             return -1;
         }
+        writeSnapshot(last);
+        return last.getIndex();
+    }
+
+    private byte[] stateBytes() {
+        ByteWriter out = new ByteWriter(1024);
+        applier.writeState(out);
+        return out.toByteArray();
+    }
+
+    /** Checkpoints the stores at {@code last}, then writes the snapshot file beside the log. */
+    private void writeSnapshot(TermIndex last) throws IOException {
         applier.checkpoint(last.getIndex());
         ByteWriter out = new ByteWriter(1024);
         out.writeInt(SNAPSHOT_MAGIC);
@@ -246,7 +385,6 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         Files.move(temporary, file.toPath(), StandardCopyOption.ATOMIC_MOVE);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(
                 new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file)), last));
-        return last.getIndex();
     }
 
     private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {

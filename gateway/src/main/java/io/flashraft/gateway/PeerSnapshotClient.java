@@ -1,0 +1,187 @@
+package io.flashraft.gateway;
+
+import io.flashraft.consensus.ClusterConfig;
+import io.flashraft.consensus.NodeAddress;
+import io.flashraft.protocol.ByteReader;
+import io.flashraft.protocol.ByteWriter;
+import io.flashraft.statemachine.SnapshotInstaller;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rebuilds a replica's group from the leader over the leader's gateway port: handshake, fetch,
+ * then the streamed versions go into the replica's stores on a thread of their own. The
+ * connection reads one frame at a time (auto-read off), so a slow store slows the leader's
+ * export instead of filling this node's memory.
+ */
+public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerSnapshotClient.class);
+    private static final int READ_TIMEOUT_SECONDS = 120;
+
+    private final ClusterConfig cluster;
+    private final String selfId;
+    private final EventLoopGroup loops = Transport.eventLoops(1);
+
+    public PeerSnapshotClient(ClusterConfig cluster, String selfId) {
+        this.cluster = cluster;
+        this.selfId = selfId;
+    }
+
+    @Override
+    public CompletableFuture<Long> install(String leaderNodeId, int group, Target target) {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        NodeAddress leader;
+        try {
+            leader = cluster.node(leaderNodeId);
+        } catch (IllegalArgumentException unknown) {
+            result.completeExceptionally(unknown);
+            return result;
+        }
+        ExecutorService ingest = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "snapshot-install-group-" + group);
+            thread.setDaemon(true);
+            return thread;
+        });
+        result.whenComplete((index, failure) -> ingest.shutdown());
+        new Bootstrap().group(loops).channel(Transport.channel())
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS),
+                                new LengthFieldBasedFrameDecoder(PeerFrames.MAX_FRAME_BYTES, 0, 4, 0, 4),
+                                new InstallHandler(target, result, ingest));
+                    }
+                })
+                .connect(leader.host(), leader.gatewayPort())
+                .addListener((io.netty.channel.ChannelFutureListener) connected -> {
+                    if (!connected.isSuccess()) {
+                        result.completeExceptionally(new IOException("cannot reach " + leaderNodeId + " at "
+                                + leader.host() + ":" + leader.gatewayPort(), connected.cause()));
+                        return;
+                    }
+                    ByteWriter hello = new ByteWriter(128);
+                    PeerFrames.writeString(hello, cluster.hash());
+                    PeerFrames.writeString(hello, selfId);
+                    connected.channel().write(PeerFrames.frame(PeerFrames.HELLO, 1, hello));
+                    ByteWriter fetch = new ByteWriter(2);
+                    fetch.writeShort(group);
+                    connected.channel().writeAndFlush(PeerFrames.frame(PeerFrames.SNAPSHOT_FETCH, 2, fetch));
+                    connected.channel().read();
+                });
+        return result;
+    }
+
+    private static final class InstallHandler extends SimpleChannelInboundHandler<ByteBuf> {
+        private final Target target;
+        private final CompletableFuture<Long> result;
+        private final ExecutorService ingest;
+        private long term = -1;
+        private long index = -1;
+        private byte[] state;
+
+        InstallHandler(Target target, CompletableFuture<Long> result, ExecutorService ingest) {
+            this.target = target;
+            this.result = result;
+            this.ingest = ingest;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            PeerFrames.Received received = PeerFrames.Received.of(frame);
+            ingest.execute(() -> {
+                try {
+                    handle(received);
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+                if (result.isDone()) {
+                    ctx.close();
+                } else {
+                    ctx.channel().read();
+                }
+            });
+        }
+
+        private void handle(PeerFrames.Received frame) {
+            ByteReader in = frame.body();
+            switch (frame.kind()) {
+                case PeerFrames.HELLO_OK:
+                    break;
+                case PeerFrames.SNAPSHOT_BEGIN:
+                    term = in.readLong();
+                    index = in.readLong();
+                    state = PeerFrames.readBytes(in);
+                    target.begin();
+                    break;
+                case PeerFrames.SNAPSHOT_VERSIONS: {
+                    if (state == null) {
+                        throw new IllegalStateException("versions arrived before the snapshot began");
+                    }
+                    String namespace = PeerFrames.readString(in);
+                    int count = in.readCount(1, "versions");
+                    for (int i = 0; i < count; i++) {
+                        target.accept(namespace, PeerFrames.readVersion(in));
+                    }
+                    break;
+                }
+                case PeerFrames.SNAPSHOT_END:
+                    if (state == null) {
+                        throw new IllegalStateException("the snapshot ended before it began");
+                    }
+                    target.finish(term, index, state);
+                    result.complete(index);
+                    break;
+                case PeerFrames.ERROR:
+                    result.completeExceptionally(new IOException("the leader refused: " + PeerFrames.readString(in)));
+                    break;
+                default:
+                    throw new IllegalStateException("unexpected peer frame 0x" + Integer.toHexString(frame.kind()));
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            failAfterQueuedFrames(new IOException("the leader closed the connection"));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!result.isDone()) {
+                LOG.warn("snapshot install connection failed: {}", cause.toString());
+            }
+            failAfterQueuedFrames(cause);
+            ctx.close();
+        }
+
+        /** Fails the install once the frame being ingested is done, unless that frame finished it. */
+        private void failAfterQueuedFrames(Throwable cause) {
+            try {
+                ingest.execute(() -> result.completeExceptionally(cause));
+            } catch (RejectedExecutionException finished) {
+                // The install already ended and its thread is gone: nothing is left to fail.
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}

@@ -1,0 +1,168 @@
+package io.flashraft.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flashraft.consensus.ClusterConfig;
+import io.flashraft.consensus.NodeServer;
+import io.flashraft.consensus.RaftTuning;
+import io.flashraft.consensus.TestClient;
+import io.flashraft.consensus.TestCluster;
+import io.flashraft.device.RecordVersion;
+import io.flashraft.protocol.Bins;
+import io.flashraft.protocol.KeyDigest;
+import io.flashraft.protocol.Reply;
+import io.flashraft.protocol.Request;
+import io.flashraft.protocol.ResultCode;
+import io.flashraft.protocol.Value;
+import io.flashraft.protocol.WritePolicy;
+import io.flashraft.statemachine.SessionConfig;
+import io.flashraft.statemachine.SnapshotInstaller;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A replica that lost its data, or fell behind the purged log, is rebuilt from the leader's stores. */
+class SnapshotInstallTest {
+    /** Snapshot every 40 entries and close 32 KiB log segments, so the log is soon purged past a stopped node. */
+    private static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 40, false, 200, 32 << 10);
+
+    private static final TestCluster.NodeServices GATEWAYS = new TestCluster.NodeServices() {
+        @Override
+        public SnapshotInstaller installer(ClusterConfig cluster, String nodeId) {
+            return new PeerSnapshotClient(cluster, nodeId);
+        }
+
+        @Override
+        public AutoCloseable started(NodeServer node) throws Exception {
+            GatewayServer gateway = GatewayServer.start(node);
+            return gateway::close;
+        }
+    };
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aWipedNodeIsRebuiltFromTheLeaderWhileWritesGoOn() throws Exception {
+        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TUNING, GATEWAYS)) {
+            cluster.awaitLeaders();
+            int wiped = cluster.leaderIndex(0) == 2 ? 1 : 2;
+            TestClient client = new TestClient(cluster, 61);
+            for (int i = 0; i < 60; i++) {
+                put(client, i);
+            }
+            cluster.halt(wiped);
+            for (int i = 60; i < 400; i++) {
+                put(client, i);
+            }
+            for (int n = 0; n < 3; n++) {
+                if (cluster.running(n)) {
+                    cluster.node(n).snapshotAll();
+                }
+            }
+            deleteRecursively(cluster.nodeDir(wiped));
+
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger acknowledged = new AtomicInteger();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                TestClient background = new TestClient(cluster, 62);
+                try {
+                    for (int i = 1_000; !stop.get(); i++) {
+                        put(background, i);
+                        acknowledged.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            }, "writer-during-rebuild");
+            writer.start();
+            cluster.startNode(wiped);
+            int rebuilt = wiped;
+            for (int g = 0; g < 3; g++) {
+                int group = g;
+                TestCluster.await("node " + rebuilt + " installing group " + group, Duration.ofSeconds(90),
+                        () -> cluster.node(rebuilt).stateMachine(group) != null
+                                && cluster.node(rebuilt).stateMachine(group).installCount() >= 1);
+            }
+            int duringRebuild = acknowledged.get();
+            TestCluster.await("writes after the rebuild", Duration.ofSeconds(60),
+                    () -> acknowledged.get() >= duringRebuild + 20 || failure.get() != null);
+            stop.set(true);
+            writer.join();
+            if (failure.get() != null) {
+                throw new AssertionError("a write failed during the rebuild", failure.get());
+            }
+            assertTrue(duringRebuild > 0, "writes kept succeeding while the node was rebuilt");
+            long now = System.currentTimeMillis();
+            for (int g = 0; g < 3; g++) {
+                int group = g;
+                TestCluster.await("node " + rebuilt + " holding the leader's contents of group " + group,
+                        Duration.ofSeconds(60), () -> {
+                            int leader = cluster.leaderIndex(group);
+                            return leader >= 0 && cluster.contentDigest(leader, group, now)
+                                    .equals(cluster.contentDigest(rebuilt, group, now));
+                        });
+            }
+        }
+    }
+
+    @Test
+    void aPeerWithAnotherClusterConfigIsRefused() throws Exception {
+        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING, GATEWAYS)) {
+            cluster.awaitLeaders();
+            ClusterConfig other = new ClusterConfig(cluster.config().nodes(), 1, 3, cluster.config().namespaces(),
+                    new SessionConfig(8, 1_000, 10));
+            try (PeerSnapshotClient stranger = new PeerSnapshotClient(other, "n1")) {
+                ExecutionException refused = assertThrows(ExecutionException.class, () -> stranger
+                        .install(cluster.config().nodes().get(0).id(), 0, new IgnoringTarget()).get(30, TimeUnit.SECONDS));
+                assertNotNull(refused.getCause().getMessage());
+                assertTrue(refused.getCause().getMessage().contains("cluster config hash"), refused.getCause().getMessage());
+            }
+        }
+    }
+
+    private static void put(TestClient client, int i) {
+        Reply reply = client.write(new Request.Put(TestCluster.NAMESPACE, "", KeyDigest.of("", Value.of((long) i)),
+                Bins.of("v", Value.of((long) i)), WritePolicy.DEFAULT));
+        assertEquals(ResultCode.OK, reply.code());
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    private static final class IgnoringTarget implements SnapshotInstaller.Target {
+        @Override
+        public void begin() {
+            throw new AssertionError("a refused peer must not start an install");
+        }
+
+        @Override
+        public void accept(String namespace, RecordVersion version) {
+            throw new AssertionError("a refused peer must not receive versions");
+        }
+
+        @Override
+        public void finish(long term, long index, byte[] state) {
+            throw new AssertionError("a refused peer must not finish an install");
+        }
+    }
+}
