@@ -154,44 +154,16 @@ class ClusterTest {
     void aRollingRestartUnderLoadLosesNoAcknowledgedWrite() throws Exception {
         try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING)) {
             cluster.awaitLeaders();
-            List<Integer> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-            Thread writer = new Thread(() -> {
-                TestClient client = new TestClient(cluster, 51);
-                try {
-                    for (int i = 0; !stop.get(); i++) {
-                        Reply reply = client.write(new Request.Put(NS, "", KeyDigest.of("", Value.of((long) i)),
-                                Bins.of("v", Value.of((long) i)), WritePolicy.DEFAULT));
-                        assertEquals(ResultCode.OK, reply.code());
-                        acknowledged.add(i);
-                    }
-                } catch (Throwable e) {
-                    failure.set(e);
+            try (BackgroundWriter writer = new BackgroundWriter(cluster, 51, 0)) {
+                for (int node = 0; node < 3; node++) {
+                    writer.awaitMore(20, "before restarting node " + node);
+                    cluster.stop(node);
+                    cluster.startNode(node);
+                    cluster.awaitLeaders();
                 }
-            }, "rolling-restart-writer");
-            writer.start();
-            for (int node = 0; node < 3; node++) {
-                int before = acknowledged.size();
-                TestCluster.await("writes before restarting node " + node, Duration.ofSeconds(60),
-                        () -> acknowledged.size() >= before + 20 || failure.get() != null);
-                cluster.stop(node);
-                cluster.startNode(node);
-                cluster.awaitLeaders();
-            }
-            int before = acknowledged.size();
-            TestCluster.await("writes after the last restart", Duration.ofSeconds(60),
-                    () -> acknowledged.size() >= before + 20 || failure.get() != null);
-            stop.set(true);
-            writer.join();
-            if (failure.get() != null) {
-                throw new AssertionError("the writer failed", failure.get());
-            }
-            TestClient reader = new TestClient(cluster, 52);
-            for (int i : acknowledged) {
-                Reply.Single got = (Reply.Single) reader.read(i % 3, new Request.Get(NS, KeyDigest.of("", Value.of((long) i)),
-                        BinSelection.ALL));
-                assertEquals(Value.of((long) i), got.bins().get("v"), "acknowledged write " + i);
+                writer.awaitMore(20, "after the last restart");
+                writer.close();
+                writer.assertEveryAcknowledgedWriteReadable();
             }
         }
     }

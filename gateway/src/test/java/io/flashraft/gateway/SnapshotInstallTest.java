@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flashraft.consensus.BackgroundWriter;
 import io.flashraft.consensus.ClusterConfig;
 import io.flashraft.consensus.NodeServer;
 import io.flashraft.consensus.RaftTuning;
@@ -27,9 +28,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,38 +73,18 @@ class SnapshotInstallTest {
             }
             deleteRecursively(cluster.nodeDir(wiped));
 
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger acknowledged = new AtomicInteger();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread writer = new Thread(() -> {
-                TestClient background = new TestClient(cluster, 62);
-                try {
-                    for (int i = 1_000; !stop.get(); i++) {
-                        put(background, i);
-                        acknowledged.incrementAndGet();
-                    }
-                } catch (Throwable e) {
-                    failure.set(e);
-                }
-            }, "writer-during-rebuild");
-            writer.start();
-            cluster.startNode(wiped);
             int rebuilt = wiped;
-            for (int g = 0; g < 3; g++) {
-                int group = g;
-                TestCluster.await("node " + rebuilt + " installing group " + group, Duration.ofSeconds(90),
-                        () -> cluster.node(rebuilt).stateMachine(group) != null
-                                && cluster.node(rebuilt).stateMachine(group).installCount() >= 1);
+            try (BackgroundWriter writer = new BackgroundWriter(cluster, 62, 1_000)) {
+                cluster.startNode(wiped);
+                for (int g = 0; g < 3; g++) {
+                    int group = g;
+                    TestCluster.await("node " + rebuilt + " installing group " + group, Duration.ofSeconds(90),
+                            () -> cluster.node(rebuilt).stateMachine(group) != null
+                                    && cluster.node(rebuilt).stateMachine(group).installCount() >= 1);
+                }
+                assertTrue(writer.acknowledgedCount() > 0, "writes kept succeeding while the node was rebuilt");
+                writer.awaitMore(20, "after the rebuild");
             }
-            int duringRebuild = acknowledged.get();
-            TestCluster.await("writes after the rebuild", Duration.ofSeconds(60),
-                    () -> acknowledged.get() >= duringRebuild + 20 || failure.get() != null);
-            stop.set(true);
-            writer.join();
-            if (failure.get() != null) {
-                throw new AssertionError("a write failed during the rebuild", failure.get());
-            }
-            assertTrue(duringRebuild > 0, "writes kept succeeding while the node was rebuilt");
             long now = System.currentTimeMillis();
             for (int g = 0; g < 3; g++) {
                 int group = g;
