@@ -29,6 +29,7 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.LeaderElectionManagementRequest;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -37,7 +38,9 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
@@ -74,6 +77,9 @@ public final class NodeServer implements AutoCloseable {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final RaftServer server;
+    private final RaftTuning tuning;
+    private final LeaderBalanceAgent balancer;
+    private volatile boolean stopping;
 
     private NodeServer(ClusterConfig cluster, String nodeId, Path dataDir, Map<String, RecordStore> stores,
                        RaftTuning tuning, SnapshotInstaller installer, MetricRegistry metrics, LongSupplier clockMs)
@@ -83,6 +89,8 @@ public final class NodeServer implements AutoCloseable {
         this.self = cluster.node(nodeId);
         this.selfId = RaftPeerId.valueOf(nodeId);
         this.stores = stores;
+        this.tuning = tuning;
+        this.balancer = new LeaderBalanceAgent(this, tuning.leaderBalanceIntervalMs());
         for (int g : placement.groupsOf(nodeId)) {
             RaftGroup group = raftGroup(g);
             groups.put(g, group);
@@ -138,6 +146,7 @@ public final class NodeServer implements AutoCloseable {
 
     private void startServer() throws IOException {
         server.start();
+        balancer.start();
         Set<RaftGroupId> existing = Set.copyOf(toList(server.getGroupIds()));
         for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
             if (!existing.contains(entry.getValue().getGroupId())) {
@@ -184,12 +193,16 @@ public final class NodeServer implements AutoCloseable {
         return p;
     }
 
+    /**
+     * The Ratis group of group g. Every replica has the same priority: Ratis lets no peer win an
+     * election while a live peer of higher priority refuses it, which would make a graceful
+     * hand-off impossible; leaders move to the preferred node by transfer instead
+     * ({@link #balanceLeaders}).
+     */
     private RaftGroup raftGroup(int g) {
-        NodeAddress preferred = placement.preferredLeader(g);
         List<RaftPeer> peers = new ArrayList<>();
         for (NodeAddress node : placement.replicas(g)) {
-            peers.add(RaftPeer.newBuilder().setId(node.id()).setAddress(node.raftAddress())
-                    .setPriority(node.equals(preferred) ? 1 : 0).build());
+            peers.add(RaftPeer.newBuilder().setId(node.id()).setAddress(node.raftAddress()).build());
         }
         return RaftGroup.valueOf(RaftGroupId.valueOf(Placement.groupUuid(g)), peers);
     }
@@ -229,6 +242,7 @@ public final class NodeServer implements AutoCloseable {
         RaftServer.Division division = division(group);
         return division != null && division.getInfo().isLeader() && division.getInfo().isLeaderReady();
     }
+
 
     /** The node id of the group's leader as this node knows it, or null. */
     public String leaderOf(int group) {
@@ -312,7 +326,7 @@ public final class NodeServer implements AutoCloseable {
             return GroupResult.notLeader(suggested == null ? null : suggested.getId().toString());
         }
         if (!write || cause instanceof LeaderNotReadyException || cause instanceof ServerNotReadyException
-                || cause instanceof ReadIndexException) {
+                || cause instanceof ReadIndexException || cause instanceof LeaderSteppingDownException) {
             return GroupResult.failed(GroupResult.Status.UNAVAILABLE, String.valueOf(cause));
         }
         return GroupResult.failed(GroupResult.Status.IN_DOUBT, String.valueOf(cause));
@@ -351,11 +365,111 @@ public final class NodeServer implements AutoCloseable {
     }
 
     /**
+     * Hands leadership of every group this node leads to another replica, as a graceful stop
+     * begins: this node stops standing for election in all its groups, then each leader steps
+     * down, and the call waits (at most {@code timeoutMs}) until it has seen another replica
+     * lead. In-flight requests on a group that steps down fail with NOT_LEADER or in doubt;
+     * clients retry them, with the same session and sequence, on the new leader.
+     *
+     * @return the new leader of each group this node led, as this node last saw it (null if
+     *         none was seen in time)
+     */
+    public Map<Integer, String> handOffLeadership(long timeoutMs) {
+        stopping = true;
+        for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
+            try {
+                server.leaderElectionManagement(LeaderElectionManagementRequest.newPause(clientId, selfId,
+                        entry.getValue().getGroupId(), callIds.incrementAndGet()));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("node {}: pausing elections of group {}: {}", self.id(), entry.getKey(), e.toString());
+            }
+        }
+        Map<Integer, String> handedTo = new LinkedHashMap<>();
+        for (int group : groups.keySet()) {
+            if (!isLeader(group)) {
+                continue;
+            }
+            handedTo.put(group, null);
+            for (NodeAddress target : placement.replicas(group)) {
+                if (!target.equals(self) && followerAlive(group, target.id())
+                        && transferLeadership(group, target.id(), timeoutMs)) {
+                    handedTo.put(group, target.id());
+                    break;
+                }
+            }
+            LOG.info("node {}: group {} handed to {}", self.id(), group, handedTo.get(group));
+        }
+        return handedTo;
+    }
+
+    /**
+     * One round of leader balancing: each group this node leads whose preferred leader is
+     * another replica, alive and answering, is handed to it. Run by this node's balance agent;
+     * after a node comes back, leadership returns to it within a round or two.
+     *
+     * @return how many groups this round handed over
+     */
+    public int balanceLeaders() {
+        int moved = 0;
+        for (int group : groups.keySet()) {
+            String preferred = placement.preferredLeader(group).id();
+            if (!stopping && leads(group) && !preferred.equals(self.id()) && followerAlive(group, preferred)
+                    && transferLeadership(group, preferred, tuning.electionTimeoutMinMs())) {
+                LOG.info("node {}: group {} handed back to its preferred leader {}", self.id(), group, preferred);
+                moved++;
+            }
+        }
+        return moved;
+    }
+
+    /** Whether a follower of a group this node leads answered within the shortest election timeout. */
+    private boolean followerAlive(int group, String follower) {
+        RaftServer.Division division = division(group);
+        if (division == null || !division.getInfo().isLeader()) {
+            return false;
+        }
+        for (var info : division.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
+            if (info.getId().getId().toStringUtf8().equals(follower)) {
+                return info.getLastRpcElapsedTimeMs() < tuning.electionTimeoutMinMs();
+            }
+        }
+        return false;
+    }
+
+    private boolean transferLeadership(int group, String target, long timeoutMs) {
+        try {
+            RaftClientReply reply = server.transferLeadership(new TransferLeadershipRequest(clientId, selfId,
+                    groups.get(group).getGroupId(), callIds.incrementAndGet(), RaftPeerId.valueOf(target), timeoutMs));
+            if (!reply.isSuccess()) {
+                LOG.warn("node {}: group {} could not hand leadership to {}: {}", self.id(), group, target,
+                        reply.getException());
+            }
+            return reply.isSuccess();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("node {}: group {} could not hand leadership to {}: {}", self.id(), group, target, e.toString());
+            return false;
+        }
+    }
+
+    private boolean isLeader(int group) {
+        RaftServer.Division division = division(group);
+        return division != null && division.getInfo().isLeader();
+    }
+
+    /** The graceful stop of SIGTERM: hand off leadership, then {@link #close()}. */
+    public void shutdownGracefully(long handOffTimeoutMs) {
+        handOffLeadership(handOffTimeoutMs);
+        close();
+    }
+
+    /**
      * Checkpoints every group (a snapshot, so a restart replays little), then stops the Ratis
      * server and closes the stores.
      */
     @Override
     public void close() {
+        stopping = true;
+        balancer.close();
         snapshotAll();
         try {
             server.close();
@@ -367,6 +481,8 @@ public final class NodeServer implements AutoCloseable {
 
     /** Stops at once, as a crash would look to the stores: nothing is checkpointed first. */
     public void halt() {
+        stopping = true;
+        balancer.close();
         try {
             server.close();
         } catch (IOException e) {

@@ -13,7 +13,8 @@ import java.util.UUID;
  *
  * <p>Partition p belongs to group p mod G. Group g is hosted by the replication-factor nodes that
  * follow node g mod N in the config's order, and prefers node g mod N as its leader: with
- * groups-per-node groups preferring each node, leadership spreads evenly.
+ * groups-per-node groups preferring each node, leadership spreads evenly (each node's leader
+ * balance agent hands a group back to its preferred node when that node is up).
  */
 public final class Placement {
     private final ClusterConfig config;

@@ -13,19 +13,24 @@ package io.flashraft.consensus;
  * @param faultRetryMs          how often a group that cannot apply an entry tries it again
  * @param logSegmentBytes       the size at which a group's log segment is closed; the log is
  *                              purged a whole closed segment at a time
+ * @param leaderBalanceIntervalMs how often a leader checks whether its group's preferred leader
+ *                              is back and hands leadership to it
  */
 public record RaftTuning(long electionTimeoutMinMs, long electionTimeoutMaxMs, long snapshotEveryEntries,
-                         boolean leaderLease, long faultRetryMs, long logSegmentBytes) {
-    /** 3-6 s elections, a snapshot every 100,000 entries, no lease, retry a fault every second, 32 MiB segments. */
-    public static final RaftTuning DEFAULT = new RaftTuning(3_000, 6_000, 100_000, false, 1_000, 32L << 20);
+                         boolean leaderLease, long faultRetryMs, long logSegmentBytes, long leaderBalanceIntervalMs) {
+    /**
+     * 3-6 s elections, a snapshot every 100,000 entries, no lease, retry a fault every second,
+     * 32 MiB segments, leader balance every 10 s.
+     */
+    public static final RaftTuning DEFAULT = new RaftTuning(3_000, 6_000, 100_000, false, 1_000, 32L << 20, 10_000);
 
     public RaftTuning {
         if (electionTimeoutMinMs < 100 || electionTimeoutMaxMs <= electionTimeoutMinMs) {
             throw new IllegalArgumentException("election timeouts need 100 <= min < max, got "
                     + electionTimeoutMinMs + ".." + electionTimeoutMaxMs);
         }
-        if (snapshotEveryEntries < 1 || faultRetryMs < 1) {
-            throw new IllegalArgumentException("snapshot interval and fault retry must be positive");
+        if (snapshotEveryEntries < 1 || faultRetryMs < 1 || leaderBalanceIntervalMs < 1) {
+            throw new IllegalArgumentException("snapshot interval, fault retry and leader balance interval must be positive");
         }
         if (logSegmentBytes < 16 << 10) {
             throw new IllegalArgumentException("log segments need at least 16 KiB, got " + logSegmentBytes);

@@ -2,6 +2,7 @@ package io.flashraft.consensus;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flashraft.protocol.BinOp;
@@ -157,7 +158,18 @@ class ClusterTest {
             try (BackgroundWriter writer = new BackgroundWriter(cluster, 51, 0)) {
                 for (int node = 0; node < 3; node++) {
                     writer.awaitMore(20, "before restarting node " + node);
-                    cluster.stop(node);
+                    List<Integer> led = new ArrayList<>();
+                    for (int g = 0; g < 3; g++) {
+                        if (cluster.node(node).leads(g)) {
+                            led.add(g);
+                        }
+                    }
+                    java.util.Map<Integer, String> handedTo = cluster.stop(node);
+                    assertTrue(handedTo.keySet().containsAll(led), "node " + node + " led " + led + ", handed " + handedTo);
+                    for (int g : led) {
+                        assertNotNull(handedTo.get(g), "group " + g + " has a new leader before node " + node + " stops");
+                        assertNotEquals(cluster.config().nodes().get(node).id(), handedTo.get(g));
+                    }
                     cluster.startNode(node);
                     cluster.awaitLeaders();
                 }
@@ -165,6 +177,29 @@ class ClusterTest {
                 writer.close();
                 writer.assertEveryAcknowledgedWriteReadable();
             }
+        }
+    }
+
+    @Test
+    void leadersSpreadOverTheNodesAndReturnToANodeThatComesBack() {
+        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING)) {
+            cluster.awaitLeaders();
+            Placement placement = cluster.node(0).placement();
+            TestCluster.await("every group led by its preferred node", Duration.ofSeconds(60), () -> {
+                for (int g = 0; g < 3; g++) {
+                    if (cluster.leaderIndex(g) != cluster.indexOf(placement.preferredLeader(g).id())) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            int preferred = cluster.indexOf(placement.preferredLeader(0).id());
+            cluster.halt(preferred);
+            TestCluster.await("a stand-in leader of group 0", Duration.ofSeconds(60), () -> cluster.leaderIndex(0) >= 0);
+            assertNotEquals(preferred, cluster.leaderIndex(0));
+            cluster.startNode(preferred);
+            TestCluster.await("group 0 led by its preferred node again", Duration.ofSeconds(60),
+                    () -> cluster.leaderIndex(0) == preferred);
         }
     }
 

@@ -23,7 +23,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class TestCluster implements AutoCloseable {
     public static final String NAMESPACE = "test";
-    public static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 100_000, false, 200, 1L << 20);
+    public static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 100_000, false, 200, 1L << 20, 500);
 
     /** What runs beside each node. */
     public interface NodeServices {
@@ -96,6 +96,16 @@ public final class TestCluster implements AutoCloseable {
         return nodes[i];
     }
 
+    /** The index of the node with this id. */
+    public int indexOf(String nodeId) {
+        for (int i = 0; i < config.nodes().size(); i++) {
+            if (config.nodes().get(i).id().equals(nodeId)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no node " + nodeId);
+    }
+
     /** The data directory of node {@code i}. */
     public Path nodeDir(int i) {
         return dir.resolve("n" + (i + 1));
@@ -125,11 +135,17 @@ public final class TestCluster implements AutoCloseable {
         nodes[i] = null;
     }
 
-    /** Stops a node cleanly. */
-    public void stop(int i) {
+    /**
+     * Stops a node as SIGTERM does: hand off leadership, checkpoint, close.
+     *
+     * @return the new leader of each group the node led
+     */
+    public Map<Integer, String> stop(int i) {
+        Map<Integer, String> handedTo = nodes[i].handOffLeadership(10_000);
         closeServices(i);
         nodes[i].close();
         nodes[i] = null;
+        return handedTo;
     }
 
     private void closeServices(int i) {
