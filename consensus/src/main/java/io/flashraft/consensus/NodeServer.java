@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -422,15 +424,27 @@ public final class NodeServer implements AutoCloseable {
         return moved;
     }
 
-    /** Whether a follower of a group this node leads answered within the shortest election timeout. */
+    /**
+     * Whether a follower of a group this node leads answered within the shortest election
+     * timeout and has committed everything this leader has: a transfer to it completes at once.
+     * Ratis refuses writes for as long as a transfer is pending, so a lagging or silent follower
+     * is never chosen.
+     */
     private boolean followerAlive(int group, String follower) {
         RaftServer.Division division = division(group);
         if (division == null || !division.getInfo().isLeader()) {
             return false;
         }
+        boolean answering = false;
         for (var info : division.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
             if (info.getId().getId().toStringUtf8().equals(follower)) {
-                return info.getLastRpcElapsedTimeMs() < tuning.electionTimeoutMinMs();
+                answering = info.getLastRpcElapsedTimeMs() < tuning.electionTimeoutMinMs();
+            }
+        }
+        long committed = division.getRaftLog().getLastCommittedIndex();
+        for (var commit : division.getCommitInfos()) {
+            if (commit.getServer().getId().toStringUtf8().equals(follower)) {
+                return answering && commit.getCommitIndex() >= committed;
             }
         }
         return false;
@@ -438,15 +452,19 @@ public final class NodeServer implements AutoCloseable {
 
     private boolean transferLeadership(int group, String target, long timeoutMs) {
         try {
-            RaftClientReply reply = server.transferLeadership(new TransferLeadershipRequest(clientId, selfId,
-                    groups.get(group).getGroupId(), callIds.incrementAndGet(), RaftPeerId.valueOf(target), timeoutMs));
+            RaftClientReply reply = server.transferLeadershipAsync(new TransferLeadershipRequest(clientId, selfId,
+                    groups.get(group).getGroupId(), callIds.incrementAndGet(), RaftPeerId.valueOf(target), timeoutMs))
+                    .get(timeoutMs + tuning.electionTimeoutMaxMs(), TimeUnit.MILLISECONDS);
             if (!reply.isSuccess()) {
                 LOG.warn("node {}: group {} could not hand leadership to {}: {}", self.id(), group, target,
                         reply.getException());
             }
             return reply.isSuccess();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
             LOG.warn("node {}: group {} could not hand leadership to {}: {}", self.id(), group, target, e.toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }
