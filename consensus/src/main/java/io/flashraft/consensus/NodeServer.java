@@ -78,6 +78,9 @@ public final class NodeServer implements AutoCloseable {
     private final Map<Integer, PartitionGroupStateMachine> machines = new ConcurrentHashMap<>();
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
+    /** How far behind the leader's commit index a follower may be and still take leadership at once. */
+    private static final long CATCH_UP_SLACK_ENTRIES = 64;
+
     private final RaftServer server;
     private final RaftTuning tuning;
     private final LeaderBalanceAgent balancer;
@@ -392,11 +395,14 @@ public final class NodeServer implements AutoCloseable {
                 continue;
             }
             handedTo.put(group, null);
-            for (NodeAddress target : placement.replicas(group)) {
-                if (!target.equals(self) && followerAlive(group, target.id())
-                        && transferLeadership(group, target.id(), timeoutMs)) {
-                    handedTo.put(group, target.id());
-                    break;
+            // Prefer a follower that has caught up; else any that answers (the transfer then
+            // waits for it to catch up, holding writes back for that long, as a stop may).
+            for (long slack : new long[] {CATCH_UP_SLACK_ENTRIES, Long.MAX_VALUE}) {
+                for (NodeAddress target : placement.replicas(group)) {
+                    if (handedTo.get(group) == null && !target.equals(self) && followerReady(group, target.id(), slack)
+                            && transferLeadership(group, target.id(), timeoutMs)) {
+                        handedTo.put(group, target.id());
+                    }
                 }
             }
             LOG.info("node {}: group {} handed to {}", self.id(), group, handedTo.get(group));
@@ -415,7 +421,8 @@ public final class NodeServer implements AutoCloseable {
         int moved = 0;
         for (int group : groups.keySet()) {
             String preferred = placement.preferredLeader(group).id();
-            if (!stopping && leads(group) && !preferred.equals(self.id()) && followerAlive(group, preferred)
+            if (!stopping && leads(group) && !preferred.equals(self.id())
+                    && followerReady(group, preferred, CATCH_UP_SLACK_ENTRIES)
                     && transferLeadership(group, preferred, tuning.electionTimeoutMinMs())) {
                 LOG.info("node {}: group {} handed back to its preferred leader {}", self.id(), group, preferred);
                 moved++;
@@ -426,11 +433,11 @@ public final class NodeServer implements AutoCloseable {
 
     /**
      * Whether a follower of a group this node leads answered within the shortest election
-     * timeout and has committed everything this leader has: a transfer to it completes at once.
-     * Ratis refuses writes for as long as a transfer is pending, so a lagging or silent follower
-     * is never chosen.
+     * timeout and has committed all but at most {@code slackEntries} of what this leader has.
+     * Ratis refuses writes for as long as a transfer is pending, so balancing only picks a
+     * follower that a transfer reaches at once, never one still being rebuilt.
      */
-    private boolean followerAlive(int group, String follower) {
+    private boolean followerReady(int group, String follower, long slackEntries) {
         RaftServer.Division division = division(group);
         if (division == null || !division.getInfo().isLeader()) {
             return false;
@@ -444,7 +451,7 @@ public final class NodeServer implements AutoCloseable {
         long committed = division.getRaftLog().getLastCommittedIndex();
         for (var commit : division.getCommitInfos()) {
             if (commit.getServer().getId().toStringUtf8().equals(follower)) {
-                return answering && commit.getCommitIndex() >= committed;
+                return answering && commit.getCommitIndex() >= committed - slackEntries;
             }
         }
         return false;
