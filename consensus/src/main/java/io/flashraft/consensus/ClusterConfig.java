@@ -16,11 +16,11 @@ import java.util.Set;
  * @param nodes             the initial nodes, in order; placement follows this order
  * @param groupsPerNode     partition groups per initial node (G = groupsPerNode x nodes)
  * @param replicationFactor replicas of each group: 3 by default, 5 supported, at most the nodes
- * @param namespaces        the namespace names, each with its own store on every node
+ * @param namespaces        the namespaces, each with its own store on every node
  * @param sessions          the session table settings (they decide replies)
  */
 public record ClusterConfig(List<NodeAddress> nodes, int groupsPerNode, int replicationFactor,
-                            List<String> namespaces, SessionConfig sessions) {
+                            List<NamespaceConfig> namespaces, SessionConfig sessions) {
     public ClusterConfig {
         nodes = List.copyOf(nodes);
         namespaces = List.copyOf(namespaces);
@@ -39,7 +39,7 @@ public record ClusterConfig(List<NodeAddress> nodes, int groupsPerNode, int repl
         if (replicationFactor < 1 || replicationFactor > nodes.size()) {
             throw new IllegalArgumentException("replication factor " + replicationFactor + " needs 1.." + nodes.size());
         }
-        if (namespaces.isEmpty() || new HashSet<>(namespaces).size() != namespaces.size()) {
+        if (namespaces.isEmpty() || namespaces.stream().map(NamespaceConfig::name).distinct().count() != namespaces.size()) {
             throw new IllegalArgumentException("namespaces must be named, each once: " + namespaces);
         }
     }
@@ -48,6 +48,11 @@ public record ClusterConfig(List<NodeAddress> nodes, int groupsPerNode, int repl
     public NodeAddress node(String id) {
         return nodes.stream().filter(n -> n.id().equals(id)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no node " + id + " in the cluster " + nodes));
+    }
+
+    /** The namespace of this name, or null. */
+    public NamespaceConfig namespace(String name) {
+        return namespaces.stream().filter(ns -> ns.name().equals(name)).findFirst().orElse(null);
     }
 
     /** The number of partition groups, G. */
@@ -63,7 +68,8 @@ public record ClusterConfig(List<NodeAddress> nodes, int groupsPerNode, int repl
                     .append(' ').append(node.gatewayPort()).append(' ').append(node.metricsPort()).append('\n');
         }
         canonical.append(groupsPerNode).append(' ').append(replicationFactor).append('\n');
-        namespaces.forEach(ns -> canonical.append(ns).append('\n'));
+        namespaces.forEach(ns -> canonical.append(ns.name()).append(' ').append(ns.consistency()).append(' ')
+                .append(ns.defaultTtlSec()).append(' ').append(ns.maxRecordSizeBytes()).append('\n'));
         canonical.append(sessions.windowSize()).append(' ').append(sessions.idleMs()).append(' ')
                 .append(sessions.maxSessions()).append('\n');
         try {

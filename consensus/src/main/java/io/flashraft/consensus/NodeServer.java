@@ -83,6 +83,7 @@ public final class NodeServer implements AutoCloseable {
 
     private final RaftServer server;
     private final RaftTuning tuning;
+    private final MetricRegistry metrics;
     private final LeaderBalanceAgent balancer;
     private volatile boolean stopping;
 
@@ -95,6 +96,7 @@ public final class NodeServer implements AutoCloseable {
         this.selfId = RaftPeerId.valueOf(nodeId);
         this.stores = stores;
         this.tuning = tuning;
+        this.metrics = metrics;
         this.balancer = new LeaderBalanceAgent(this, tuning.leaderBalanceIntervalMs());
         for (int g : placement.groupsOf(nodeId)) {
             RaftGroup group = raftGroup(g);
@@ -129,15 +131,22 @@ public final class NodeServer implements AutoCloseable {
                                    Map<String, StoreConfig> namespaceStores, RaftTuning tuning,
                                    SnapshotInstaller installer, MetricRegistry metrics, LongSupplier clockMs)
             throws IOException {
-        if (!namespaceStores.keySet().equals(Set.copyOf(cluster.namespaces()))) {
+        for (NamespaceConfig ns : cluster.namespaces()) {
+            StoreConfig store = namespaceStores.get(ns.name());
+            if (store == null) {
+                throw new IllegalArgumentException("node " + nodeId + " has no store for namespace " + ns.name());
+            }
+            ns.check(store);
+        }
+        if (namespaceStores.size() != cluster.namespaces().size()) {
             throw new IllegalArgumentException("node " + nodeId + " configures namespaces " + namespaceStores.keySet()
                     + " but the cluster has " + cluster.namespaces());
         }
         Map<String, RecordStore> stores = new LinkedHashMap<>();
         try {
-            for (String ns : cluster.namespaces()) {
-                LOG.info("node {}: opening the store of namespace {}", nodeId, ns);
-                stores.put(ns, RecordStores.open(namespaceStores.get(ns)));
+            for (NamespaceConfig ns : cluster.namespaces()) {
+                LOG.info("node {}: opening the store of namespace {}", nodeId, ns.name());
+                stores.put(ns.name(), RecordStores.open(namespaceStores.get(ns.name())));
             }
             NodeServer node = new NodeServer(cluster, nodeId, dataDir, Map.copyOf(stores), tuning, installer, metrics,
                     clockMs);
@@ -225,6 +234,44 @@ public final class NodeServer implements AutoCloseable {
     /** The cluster this node belongs to. */
     public ClusterConfig cluster() {
         return cluster;
+    }
+
+    /**
+     * What a node knows of one group it hosts.
+     *
+     * @param group        the group
+     * @param role         LEADER, FOLLOWER, CANDIDATE... as Ratis says
+     * @param leader       the leader's node id, or null when none is known
+     * @param term         the current term
+     * @param appliedIndex the last log index applied here
+     * @param commitIndex  the last log index known committed here
+     * @param fault        why the group stopped applying here, or null
+     * @param installs     how many times this replica was rebuilt from its leader
+     */
+    public record GroupStatus(int group, String role, String leader, long term, long appliedIndex, long commitIndex,
+                              String fault, long installs) {
+    }
+
+    /** The state of every group this node hosts, in group order. */
+    public List<GroupStatus> status() {
+        List<GroupStatus> out = new ArrayList<>();
+        for (int group : groups.keySet()) {
+            RaftServer.Division division = division(group);
+            PartitionGroupStateMachine machine = machines.get(group);
+            if (division == null || machine == null) {
+                out.add(new GroupStatus(group, "STARTING", null, 0, -1, -1, null, 0));
+                continue;
+            }
+            out.add(new GroupStatus(group, division.getInfo().getCurrentRole().name(), leaderOf(group),
+                    division.getInfo().getCurrentTerm(), division.getInfo().getLastAppliedIndex(),
+                    division.getRaftLog().getLastCommittedIndex(), machine.fault(), machine.installCount()));
+        }
+        return out;
+    }
+
+    /** Everything this node measures (its own metrics, its stores, its part of Ratis), labelled with its id. */
+    public List<MetricSample> metrics() {
+        return NodeMetrics.collect(self.id(), metrics, stores);
     }
 
     /** Whether this node hosts the group. */
@@ -371,9 +418,8 @@ public final class NodeServer implements AutoCloseable {
 
     /**
      * Hands leadership of every group this node leads to another replica, as a graceful stop
-     * begins: this node stops standing for election in all its groups, then each leader steps
-     * down, and the call waits (at most {@code timeoutMs}) until it has seen another replica
-     * lead. In-flight requests on a group that steps down fail with NOT_LEADER or in doubt;
+     * begins: this node stops standing for election in all its groups, then transfers each group
+     * it leads to a live replica, taking at most {@code timeoutMs} in all. In-flight requests on a group that steps down fail with NOT_LEADER or in doubt;
      * clients retry them, with the same session and sequence, on the new leader.
      *
      * @return the new leader of each group this node led, as this node last saw it (null if
@@ -390,17 +436,21 @@ public final class NodeServer implements AutoCloseable {
             }
         }
         Map<Integer, String> handedTo = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         for (int group : groups.keySet()) {
             if (!isLeader(group)) {
                 continue;
             }
             handedTo.put(group, null);
             // Prefer a follower that has caught up; else any that answers (the transfer then
-            // waits for it to catch up, holding writes back for that long, as a stop may).
+            // waits for it to catch up, holding writes back for that long, as a stop may). The
+            // whole hand-off stays within timeoutMs: a peer that is stopping too never takes over.
             for (long slack : new long[] {CATCH_UP_SLACK_ENTRIES, Long.MAX_VALUE}) {
                 for (NodeAddress target : placement.replicas(group)) {
-                    if (handedTo.get(group) == null && !target.equals(self) && followerReady(group, target.id(), slack)
-                            && transferLeadership(group, target.id(), timeoutMs)) {
+                    long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (handedTo.get(group) == null && remainingMs > 0 && !target.equals(self)
+                            && followerReady(group, target.id(), slack)
+                            && transferLeadership(group, target.id(), Math.min(remainingMs, tuning.electionTimeoutMaxMs()))) {
                         handedTo.put(group, target.id());
                     }
                 }

@@ -74,6 +74,16 @@ class ClusterTest {
             Reply.Scan scan = (Reply.Scan) client.read(0, new Request.Scan(NS, key.partition(), null, 100, BinSelection.ALL));
             assertTrue(scan.records().stream().anyMatch(r -> r.digest().equals(key)));
 
+            List<MetricSample> samples = cluster.node(0).metrics();
+            assertTrue(samples.stream().allMatch(m -> "n1".equals(m.labels().get("node"))), "every sample names its node");
+            assertTrue(samples.stream().anyMatch(m -> m.name().startsWith("ratis_")), "Ratis' metrics are included");
+            assertTrue(samples.stream().filter(m -> m.labels().containsKey("member"))
+                    .map(m -> m.labels().get("member")).allMatch(member -> member.equals("n1") || member.startsWith("n1@")),
+                    "only this node's Ratis metrics");
+            assertTrue(samples.stream().anyMatch(m -> m.name().equals("flashraft_group_appliedIndex") && m.value() > 0));
+            assertTrue(samples.stream().anyMatch(m -> m.name().equals("flashraft_store_records") && m.value() > 0));
+            assertTrue(samples.stream().anyMatch(m -> m.name().equals("flashraft_group_apply_seconds")));
+
             long truncated = 0;
             for (int g = 0; g < 3; g++) {
                 truncated += ((Reply.Count) client.submit(g, new Command(11, client.nextSequence(),

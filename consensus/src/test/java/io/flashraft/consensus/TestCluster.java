@@ -76,7 +76,8 @@ public final class TestCluster implements AutoCloseable {
         for (int i = 0; i < nodeCount; i++) {
             nodes.add(new NodeAddress("n" + (i + 1), "127.0.0.1", freePort(), freePort(), freePort()));
         }
-        ClusterConfig config = new ClusterConfig(nodes, 1, replicationFactor, List.of(NAMESPACE), SessionConfig.DEFAULT);
+        ClusterConfig config = new ClusterConfig(nodes, 1, replicationFactor,
+                List.of(NamespaceConfig.of(NAMESPACE, storeConfig(dir))), SessionConfig.DEFAULT);
         TestCluster cluster = new TestCluster(config, dir, tuning, services);
         for (int i = 0; i < nodeCount; i++) {
             cluster.startNode(i);
@@ -111,11 +112,16 @@ public final class TestCluster implements AutoCloseable {
         return dir.resolve("n" + (i + 1));
     }
 
-    public void startNode(int i) {
-        Path nodeDir = nodeDir(i);
-        StoreConfig store = StoreConfig.builder().engine(StoreConfig.Engine.DEVICE)
+    /** The store of a node whose data lives in {@code nodeDir}. */
+    private static StoreConfig storeConfig(Path nodeDir) {
+        return StoreConfig.builder().engine(StoreConfig.Engine.DEVICE)
                 .dataDir(nodeDir.resolve("store")).devices(List.of(nodeDir.resolve("device.dat")))
                 .deviceSizeBytes(32L << 20).writeBlockSizeBytes(256 * 1024).flushIntervalMs(50).build();
+    }
+
+    public void startNode(int i) {
+        Path nodeDir = nodeDir(i);
+        StoreConfig store = storeConfig(nodeDir);
         String id = config.nodes().get(i).id();
         try {
             nodes[i] = NodeServer.start(config, id, nodeDir, Map.of(NAMESPACE, store), tuning,
