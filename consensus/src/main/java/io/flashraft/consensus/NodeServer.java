@@ -4,7 +4,9 @@ import com.codahale.metrics.MetricRegistry;
 import io.flashraft.device.RecordStore;
 import io.flashraft.device.RecordStores;
 import io.flashraft.device.StoreConfig;
+import io.flashraft.protocol.ReplyCodec;
 import io.flashraft.protocol.Request;
+import io.flashraft.protocol.ResultCode;
 import io.flashraft.protocol.RequestCodec;
 import io.flashraft.statemachine.Command;
 import io.flashraft.statemachine.GroupApplier;
@@ -78,18 +80,27 @@ public final class NodeServer implements AutoCloseable {
     private final Map<Integer, PartitionGroupStateMachine> machines = new ConcurrentHashMap<>();
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
+    /** How often the eviction agent compares each store with its eviction mark. */
+    private static final long EVICTION_INTERVAL_MS = 1_000;
+    /** The most evictions one round proposes to one group: one log entry. */
+    private static final int EVICTION_BATCH = 256;
+
     /** How far behind the leader's commit index a follower may be and still take leadership at once. */
     private static final long CATCH_UP_SLACK_ENTRIES = 64;
 
     private final RaftServer server;
     private final RaftTuning tuning;
     private final MetricRegistry metrics;
-    private final LeaderBalanceAgent balancer;
+    private final Map<String, StoreConfig> storeConfigs;
+    private final LongSupplier clockMs;
+    private final com.codahale.metrics.Counter evictions;
+    private final NodeAgent balancer;
+    private final NodeAgent evictor;
     private volatile boolean stopping;
 
     private NodeServer(ClusterConfig cluster, String nodeId, Path dataDir, Map<String, RecordStore> stores,
-                       RaftTuning tuning, SnapshotInstaller installer, MetricRegistry metrics, LongSupplier clockMs)
-            throws IOException {
+                       Map<String, StoreConfig> storeConfigs, RaftTuning tuning, SnapshotInstaller installer,
+                       MetricRegistry metrics, LongSupplier clockMs) throws IOException {
         this.cluster = cluster;
         this.placement = new Placement(cluster);
         this.self = cluster.node(nodeId);
@@ -97,7 +108,11 @@ public final class NodeServer implements AutoCloseable {
         this.stores = stores;
         this.tuning = tuning;
         this.metrics = metrics;
-        this.balancer = new LeaderBalanceAgent(this, tuning.leaderBalanceIntervalMs());
+        this.storeConfigs = Map.copyOf(storeConfigs);
+        this.clockMs = clockMs;
+        this.evictions = metrics.counter("evictions");
+        this.balancer = new NodeAgent("leader-balance-" + nodeId, tuning.leaderBalanceIntervalMs(), this::balanceLeaders);
+        this.evictor = new NodeAgent("eviction-" + nodeId, EVICTION_INTERVAL_MS, this::evictOnce);
         for (int g : placement.groupsOf(nodeId)) {
             RaftGroup group = raftGroup(g);
             groups.put(g, group);
@@ -148,8 +163,8 @@ public final class NodeServer implements AutoCloseable {
                 LOG.info("node {}: opening the store of namespace {}", nodeId, ns.name());
                 stores.put(ns.name(), RecordStores.open(namespaceStores.get(ns.name())));
             }
-            NodeServer node = new NodeServer(cluster, nodeId, dataDir, Map.copyOf(stores), tuning, installer, metrics,
-                    clockMs);
+            NodeServer node = new NodeServer(cluster, nodeId, dataDir, Map.copyOf(stores), namespaceStores, tuning,
+                    installer, metrics, clockMs);
             node.startServer();
             return node;
         } catch (IOException | RuntimeException e) {
@@ -161,6 +176,7 @@ public final class NodeServer implements AutoCloseable {
     private void startServer() throws IOException {
         server.start();
         balancer.start();
+        evictor.start();
         Set<RaftGroupId> existing = Set.copyOf(toList(server.getGroupIds()));
         for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
             if (!existing.contains(entry.getValue().getGroupId())) {
@@ -482,6 +498,52 @@ public final class NodeServer implements AutoCloseable {
     }
 
     /**
+     * One round of eviction: for each namespace whose store here is past its
+     * {@code evict-used-percent}, every group this node leads proposes deletes of up to
+     * {@value #EVICTION_BATCH} of its records that expire soonest, each with the generation it
+     * has now, so that every replica evicts exactly that version and a record written again
+     * meanwhile is kept. Records without a TTL are never evicted.
+     *
+     * @return how many records this round evicted
+     */
+    public int evictOnce() {
+        int evicted = 0;
+        long nowMs = clockMs.getAsLong();
+        for (Map.Entry<String, RecordStore> entry : stores.entrySet()) {
+            int mark = storeConfigs.get(entry.getKey()).evictUsedPercent();
+            RecordStore store = entry.getValue();
+            if (mark == 0 || stopping || store.stats().usedPercent() < mark) {
+                continue;
+            }
+            long before = evicted;
+            for (int group : groups.keySet()) {
+                if (!leads(group)) {
+                    continue;
+                }
+                List<Command> commands = new ArrayList<>();
+                for (var candidate : store.evictionCandidates(placement.partitionsOf(group), nowMs, EVICTION_BATCH)) {
+                    commands.add(new Command(Command.NO_SESSION, 0,
+                            new Request.Evict(entry.getKey(), candidate.digest(), candidate.generation())));
+                }
+                if (commands.isEmpty()) {
+                    continue;
+                }
+                GroupResult result = submit(group, commands).join();
+                if (result.ok()) {
+                    long done = result.replies().stream().filter(r -> ReplyCodec.decode(r).code() == ResultCode.OK).count();
+                    evictions.inc(done);
+                    evicted += (int) done;
+                }
+            }
+            if (evicted > before) {
+                LOG.info("node {}: namespace {} is {}% used (evict mark {}%): evicted {} records", self.id(),
+                        entry.getKey(), Math.round(store.stats().usedPercent()), mark, evicted - before);
+            }
+        }
+        return evicted;
+    }
+
+    /**
      * Whether a follower of a group this node leads answered within the shortest election
      * timeout and has committed all but at most {@code slackEntries} of what this leader has.
      * Ratis refuses writes for as long as a transfer is pending, so balancing only picks a
@@ -545,6 +607,7 @@ public final class NodeServer implements AutoCloseable {
     public void close() {
         stopping = true;
         balancer.close();
+        evictor.close();
         snapshotAll();
         try {
             server.close();
@@ -558,6 +621,7 @@ public final class NodeServer implements AutoCloseable {
     public void halt() {
         stopping = true;
         balancer.close();
+        evictor.close();
         try {
             server.close();
         } catch (IOException e) {

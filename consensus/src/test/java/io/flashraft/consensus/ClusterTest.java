@@ -33,7 +33,7 @@ class ClusterTest {
 
     @Test
     void everyOperationWorksEndToEndOnEveryGroup() {
-        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING)) {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).start()) {
             cluster.awaitLeaders();
             TestClient client = new TestClient(cluster, 11);
             List<Digest> keys = new ArrayList<>();
@@ -96,7 +96,7 @@ class ClusterTest {
 
     @Test
     void aNewLeaderKeepsEveryAcknowledgedIncrementAndARetryAppliesOnce() {
-        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING)) {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).start()) {
             cluster.awaitLeaders();
             TestClient client = new TestClient(cluster, 21);
             Digest counter = KeyDigest.of("", Value.of("counter"));
@@ -125,7 +125,7 @@ class ClusterTest {
 
     @Test
     void aRestartedNodeCatchesUpAndHoldsTheLeadersContents() {
-        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING)) {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).start()) {
             cluster.awaitLeaders();
             TestClient client = new TestClient(cluster, 31);
             int group = 0;
@@ -163,7 +163,7 @@ class ClusterTest {
 
     @Test
     void aRollingRestartUnderLoadLosesNoAcknowledgedWrite() throws Exception {
-        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING)) {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).start()) {
             cluster.awaitLeaders();
             try (BackgroundWriter writer = new BackgroundWriter(cluster, 51, 0)) {
                 for (int node = 0; node < 3; node++) {
@@ -192,7 +192,7 @@ class ClusterTest {
 
     @Test
     void leadersSpreadOverTheNodesAndReturnToANodeThatComesBack() {
-        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING)) {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).start()) {
             cluster.awaitLeaders();
             Placement placement = cluster.node(0).placement();
             TestCluster.await("every group led by its preferred node", Duration.ofSeconds(60), () -> {
@@ -214,8 +214,51 @@ class ClusterTest {
     }
 
     @Test
+    void pastTheEvictionMarkLeadersEvictRecordsWithATtlAndEveryReplicaEvictsTheSame() {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).store(b -> b.evictUsedPercent(5)).start()) {
+            cluster.awaitLeaders();
+            TestClient client = new TestClient(cluster, 71);
+            Bins big = Bins.of("v", Value.of(new byte[4096]));
+            for (int i = 0; i < 40; i++) {
+                client.write(new Request.Put(NS, "keep", KeyDigest.of("keep", Value.of((long) i)), big, WritePolicy.DEFAULT));
+            }
+            for (int i = 0; i < 600; i++) {
+                client.write(new Request.Put(NS, "ttl", KeyDigest.of("ttl", Value.of((long) i)), big,
+                        WritePolicy.DEFAULT.withTtlSec(3_600 + i)));
+            }
+            TestCluster.await("every record with a TTL evicted", Duration.ofSeconds(90), () -> {
+                for (int i = 0; i < 600; i += 7) {
+                    Digest key = KeyDigest.of("ttl", Value.of((long) i));
+                    int leader = cluster.leaderIndex(client.group(new Request.Exists(NS, key)));
+                    if (leader < 0 || client.read(leader, new Request.Exists(NS, key)).code() != ResultCode.NOT_FOUND) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            for (int i = 0; i < 40; i++) {
+                assertEquals(ResultCode.OK, client.read(i % 3, new Request.Exists(NS, KeyDigest.of("keep", Value.of((long) i))))
+                        .code(), "records without a TTL are never evicted");
+            }
+            double evicted = 0;
+            for (int n = 0; n < 3; n++) {
+                evicted += cluster.node(n).metrics().stream().filter(m -> m.name().equals("flashraft_evictions_count"))
+                        .mapToDouble(MetricSample::value).sum();
+            }
+            assertEquals(600, evicted, 0, "each record evicted once, by its group's leader");
+            long now = System.currentTimeMillis();
+            for (int g = 0; g < 3; g++) {
+                int group = g;
+                TestCluster.await("the replicas of group " + group + " agreeing", Duration.ofSeconds(30), () ->
+                        cluster.contentDigest(0, group, now).equals(cluster.contentDigest(1, group, now))
+                                && cluster.contentDigest(1, group, now).equals(cluster.contentDigest(2, group, now)));
+            }
+        }
+    }
+
+    @Test
     void fiveReplicasKeepServingWithTwoNodesDown() {
-        try (TestCluster cluster = TestCluster.start(dir, 5, 5, TestCluster.TUNING)) {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(5).replicationFactor(5).start()) {
             cluster.awaitLeaders();
             TestClient client = new TestClient(cluster, 41);
             cluster.halt(0);

@@ -14,9 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 /**
- * Real Ratis servers on loopback ports in one JVM: {@code TestCluster.start(dir, 3, 3, TUNING)}.
+ * Real Ratis servers on loopback ports in one JVM: {@code TestCluster.in(dir).nodes(3).start()}.
  * Nodes can be halted (as a crash looks to the stores), stopped cleanly, wiped and started again
  * on their data directory. {@link NodeServices} adds what other modules run beside each node
  * (the gateway, with its snapshot installer).
@@ -52,10 +53,13 @@ public final class TestCluster implements AutoCloseable {
     private final Path dir;
     private final RaftTuning tuning;
     private final NodeServices services;
+    private final UnaryOperator<StoreConfig.Builder> store;
     private final NodeServer[] nodes;
     private final AutoCloseable[] nodeServices;
 
-    private TestCluster(ClusterConfig config, Path dir, RaftTuning tuning, NodeServices services) {
+    private TestCluster(ClusterConfig config, Path dir, RaftTuning tuning, NodeServices services,
+                        UnaryOperator<StoreConfig.Builder> store) {
+        this.store = store;
         this.config = config;
         this.dir = dir;
         this.tuning = tuning;
@@ -64,25 +68,65 @@ public final class TestCluster implements AutoCloseable {
         this.nodeServices = new AutoCloseable[config.nodes().size()];
     }
 
-    /** A cluster of {@code nodeCount} nodes, one group per node, each on {@code replicationFactor} nodes. */
-    public static TestCluster start(Path dir, int nodeCount, int replicationFactor, RaftTuning tuning) {
-        return start(dir, nodeCount, replicationFactor, tuning, NO_SERVICES);
+    /** A cluster to start: {@code TestCluster.in(dir).nodes(3).start()}. */
+    public static Builder in(Path dir) {
+        return new Builder(dir);
     }
 
-    /** The same, with services beside each node. */
-    public static TestCluster start(Path dir, int nodeCount, int replicationFactor, RaftTuning tuning,
-                                    NodeServices services) {
-        List<NodeAddress> nodes = new ArrayList<>();
-        for (int i = 0; i < nodeCount; i++) {
-            nodes.add(new NodeAddress("n" + (i + 1), "127.0.0.1", freePort(), freePort(), freePort()));
+    /** How the cluster is made; every setting has a test default. */
+    public static final class Builder {
+        private final Path dir;
+        private int nodeCount = 3;
+        private int replicationFactor = 3;
+        private RaftTuning tuning = TUNING;
+        private NodeServices services = NO_SERVICES;
+        private UnaryOperator<StoreConfig.Builder> store = UnaryOperator.identity();
+
+        private Builder(Path dir) {
+            this.dir = dir;
         }
-        ClusterConfig config = new ClusterConfig(nodes, 1, replicationFactor,
-                List.of(NamespaceConfig.of(NAMESPACE, storeConfig(dir))), SessionConfig.DEFAULT);
-        TestCluster cluster = new TestCluster(config, dir, tuning, services);
-        for (int i = 0; i < nodeCount; i++) {
-            cluster.startNode(i);
+
+        /** Nodes, one partition group per node; replication factor as many, up to 3 unless set. */
+        public Builder nodes(int count) {
+            this.nodeCount = count;
+            this.replicationFactor = Math.min(count, replicationFactor);
+            return this;
         }
-        return cluster;
+
+        public Builder replicationFactor(int factor) {
+            this.replicationFactor = factor;
+            return this;
+        }
+
+        public Builder tuning(RaftTuning raftTuning) {
+            this.tuning = raftTuning;
+            return this;
+        }
+
+        public Builder services(NodeServices nodeServices) {
+            this.services = nodeServices;
+            return this;
+        }
+
+        /** Changes the record store settings of every node (a device store of 32 MiB by default). */
+        public Builder store(UnaryOperator<StoreConfig.Builder> change) {
+            this.store = change;
+            return this;
+        }
+
+        public TestCluster start() {
+            List<NodeAddress> nodes = new ArrayList<>();
+            for (int i = 0; i < nodeCount; i++) {
+                nodes.add(new NodeAddress("n" + (i + 1), "127.0.0.1", freePort(), freePort(), freePort()));
+            }
+            ClusterConfig config = new ClusterConfig(nodes, 1, replicationFactor,
+                    List.of(NamespaceConfig.of(NAMESPACE, store.apply(storeConfig(dir)).build())), SessionConfig.DEFAULT);
+            TestCluster cluster = new TestCluster(config, dir, tuning, services, store);
+            for (int i = 0; i < nodeCount; i++) {
+                cluster.startNode(i);
+            }
+            return cluster;
+        }
     }
 
     public ClusterConfig config() {
@@ -113,18 +157,18 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /** The store of a node whose data lives in {@code nodeDir}. */
-    private static StoreConfig storeConfig(Path nodeDir) {
+    private static StoreConfig.Builder storeConfig(Path nodeDir) {
         return StoreConfig.builder().engine(StoreConfig.Engine.DEVICE)
                 .dataDir(nodeDir.resolve("store")).devices(List.of(nodeDir.resolve("device.dat")))
-                .deviceSizeBytes(32L << 20).writeBlockSizeBytes(256 * 1024).flushIntervalMs(50).build();
+                .deviceSizeBytes(32L << 20).writeBlockSizeBytes(256 * 1024).flushIntervalMs(50);
     }
 
     public void startNode(int i) {
         Path nodeDir = nodeDir(i);
-        StoreConfig store = storeConfig(nodeDir);
+        StoreConfig nodeStore = store.apply(storeConfig(nodeDir)).build();
         String id = config.nodes().get(i).id();
         try {
-            nodes[i] = NodeServer.start(config, id, nodeDir, Map.of(NAMESPACE, store), tuning,
+            nodes[i] = NodeServer.start(config, id, nodeDir, Map.of(NAMESPACE, nodeStore), tuning,
                     services.installer(config, id), new MetricRegistry(), System::currentTimeMillis);
             nodeServices[i] = services.started(nodes[i]);
         } catch (IOException e) {

@@ -39,6 +39,7 @@ public final class StoreConfig {
     private final long memoryLimitBytes;
     private final int stopWritesMemoryPercent;
     private final int stopWritesDiskPercent;
+    private final int evictUsedPercent;
     private final boolean backgroundMaintenance;
 
     private StoreConfig(Builder b) {
@@ -59,6 +60,7 @@ public final class StoreConfig {
         memoryLimitBytes = b.memoryLimitBytes;
         stopWritesMemoryPercent = b.stopWritesMemoryPercent;
         stopWritesDiskPercent = b.stopWritesDiskPercent;
+        evictUsedPercent = b.evictUsedPercent;
         backgroundMaintenance = b.backgroundMaintenance;
         validate();
     }
@@ -86,6 +88,7 @@ public final class StoreConfig {
         checkRange("memory-limit-bytes", memoryLimitBytes, 0, Long.MAX_VALUE);
         checkRange("stop-writes-memory-percent", stopWritesMemoryPercent, 1, 100);
         checkRange("stop-writes-disk-percent", stopWritesDiskPercent, 1, 100);
+        checkRange("evict-used-percent", evictUsedPercent, 0, 100);
         checkRange("device-size-bytes", deviceSizeBytes, 0, Long.MAX_VALUE);
     }
 
@@ -119,6 +122,7 @@ public final class StoreConfig {
         b.memoryLimitBytes = memoryLimitBytes;
         b.stopWritesMemoryPercent = stopWritesMemoryPercent;
         b.stopWritesDiskPercent = stopWritesDiskPercent;
+        b.evictUsedPercent = evictUsedPercent;
         b.backgroundMaintenance = backgroundMaintenance;
         return b;
     }
@@ -152,6 +156,8 @@ public final class StoreConfig {
     public long memoryLimitBytes() { return memoryLimitBytes; }
     public int stopWritesMemoryPercent() { return stopWritesMemoryPercent; }
     public int stopWritesDiskPercent() { return stopWritesDiskPercent; }
+    /** Past this share of memory or disk in use, leaders propose evictions; 0 = never evict. */
+    public int evictUsedPercent() { return evictUsedPercent; }
     /** Whether the store runs its own maintenance agent; tests turn it off and call it. */
     public boolean backgroundMaintenance() { return backgroundMaintenance; }
 
@@ -174,6 +180,7 @@ public final class StoreConfig {
         private long memoryLimitBytes;
         private int stopWritesMemoryPercent = 90;
         private int stopWritesDiskPercent = 90;
+        private int evictUsedPercent;
         private boolean backgroundMaintenance = true;
 
         public Builder engine(Engine v) { engine = v; return this; }
@@ -193,6 +200,7 @@ public final class StoreConfig {
         public Builder memoryLimitBytes(long v) { memoryLimitBytes = v; return this; }
         public Builder stopWritesMemoryPercent(int v) { stopWritesMemoryPercent = v; return this; }
         public Builder stopWritesDiskPercent(int v) { stopWritesDiskPercent = v; return this; }
+        public Builder evictUsedPercent(int v) { evictUsedPercent = v; return this; }
         public Builder backgroundMaintenance(boolean v) { backgroundMaintenance = v; return this; }
 
         /**

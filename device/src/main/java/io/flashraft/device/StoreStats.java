@@ -17,4 +17,10 @@ import java.util.Map;
 public record StoreStats(long records, long tombstones, long memoryUsedBytes, long memoryLimitBytes,
                          long diskUsedBytes, long diskCapacityBytes, boolean stopWrites,
                          Map<String, Long> engine) {
+    /** The larger of the shares of memory and disk in use, in percent; 0 when neither limit is known. */
+    public double usedPercent() {
+        double memory = memoryLimitBytes > 0 ? 100.0 * memoryUsedBytes / memoryLimitBytes : 0;
+        double disk = diskCapacityBytes > 0 ? 100.0 * diskUsedBytes / diskCapacityBytes : 0;
+        return Math.max(memory, disk);
+    }
 }

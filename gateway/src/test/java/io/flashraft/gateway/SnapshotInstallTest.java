@@ -55,7 +55,7 @@ class SnapshotInstallTest {
 
     @Test
     void aWipedNodeIsRebuiltFromTheLeaderWhileWritesGoOn() throws Exception {
-        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TUNING, GATEWAYS)) {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).tuning(TUNING).services(GATEWAYS).start()) {
             cluster.awaitLeaders();
             int wiped = cluster.leaderIndex(0) == 2 ? 1 : 2;
             TestClient client = new TestClient(cluster, 61);
@@ -100,7 +100,7 @@ class SnapshotInstallTest {
 
     @Test
     void aPeerWithAnotherClusterConfigIsRefused() throws Exception {
-        try (TestCluster cluster = TestCluster.start(dir, 3, 3, TestCluster.TUNING, GATEWAYS)) {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).services(GATEWAYS).start()) {
             cluster.awaitLeaders();
             ClusterConfig other = new ClusterConfig(cluster.config().nodes(), 1, 3, cluster.config().namespaces(),
                     new SessionConfig(8, 1_000, 10));

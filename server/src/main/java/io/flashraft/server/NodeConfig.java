@@ -173,6 +173,9 @@ public record NodeConfig(String nodeId, Path dataDir, ClusterConfig cluster, Raf
         if (s.has("stop-writes-disk-percent")) {
             b.stopWritesDiskPercent((int) s.integer("stop-writes-disk-percent", 1, 100));
         }
+        if (s.has("evict-used-percent")) {
+            b.evictUsedPercent((int) s.integer("evict-used-percent", 0, 100));
+        }
         s.finish();
         try {
             return b.build();

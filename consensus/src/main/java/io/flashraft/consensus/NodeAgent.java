@@ -4,22 +4,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One loop per node that hands each group it leads back to the group's preferred leader when
- * that node is alive ({@link NodeServer#balanceLeaders}), so leadership spreads evenly and
- * returns after a node comes back.
+ * One named loop that runs one background duty of a node every interval (leader balancing,
+ * eviction), with a clean stop. A duty that throws is logged and runs again next interval.
  */
-final class LeaderBalanceAgent implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(LeaderBalanceAgent.class);
+final class NodeAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
 
-    private final NodeServer node;
+    private final String name;
     private final long intervalMs;
+    private final Runnable duty;
     private final Thread thread;
     private volatile boolean running = true;
 
-    LeaderBalanceAgent(NodeServer node, long intervalMs) {
-        this.node = node;
+    NodeAgent(String name, long intervalMs, Runnable duty) {
+        this.name = name;
         this.intervalMs = intervalMs;
-        this.thread = new Thread(this::run, "leader-balance-" + node.self().id());
+        this.duty = duty;
+        this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
     }
 
@@ -31,11 +32,11 @@ final class LeaderBalanceAgent implements AutoCloseable {
         while (running) {
             try {
                 Thread.sleep(intervalMs);
-                node.balanceLeaders();
+                duty.run();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                LOG.warn("node {}: leader balancing failed: {}", node.self().id(), e.toString());
+                LOG.warn("{} failed: {}", name, e.toString());
             }
         }
     }
