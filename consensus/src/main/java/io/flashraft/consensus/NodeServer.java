@@ -78,6 +78,8 @@ public final class NodeServer implements AutoCloseable {
     private final Map<Integer, RaftGroup> groups = new LinkedHashMap<>();
     private final Map<RaftGroupId, Integer> groupNumbers = new HashMap<>();
     private final Map<Integer, PartitionGroupStateMachine> machines = new ConcurrentHashMap<>();
+    /** Leaders of the groups this node does not host, learned from their hosts. */
+    private final Map<Integer, LeaderTerm> learnedLeaders = new ConcurrentHashMap<>();
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     /** How often the eviction agent compares each store with its eviction mark. */
@@ -283,6 +285,50 @@ public final class NodeServer implements AutoCloseable {
                     division.getRaftLog().getLastCommittedIndex(), machine.fault(), machine.installCount()));
         }
         return out;
+    }
+
+    /** A group's leader as this node learned it, and the term it leads in. */
+    public record LeaderTerm(String leader, long term) {
+    }
+
+    /** The leader and term of every group this node hosts and knows a leader of. */
+    public Map<Integer, LeaderTerm> hostedLeaders() {
+        Map<Integer, LeaderTerm> out = new LinkedHashMap<>();
+        for (int group : groups.keySet()) {
+            RaftServer.Division division = division(group);
+            String leader = leaderOf(group);
+            if (division != null && leader != null) {
+                out.put(group, new LeaderTerm(leader, division.getInfo().getCurrentTerm()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Takes what another node said of the leaders of groups this node does not host; an entry
+     * replaces the cached one only if its term is newer.
+     */
+    public void learnLeaders(Map<Integer, LeaderTerm> learned) {
+        learned.forEach((group, leaderTerm) -> {
+            if (group >= 0 && group < placement.groupCount() && !groups.containsKey(group)) {
+                learnedLeaders.merge(group, leaderTerm, (old, now) -> now.term() > old.term() ? now : old);
+            }
+        });
+    }
+
+    /** Every group's replicas and leader as this node knows them, with a version. */
+    public PartitionMap partitionMap() {
+        Map<Integer, LeaderTerm> hosted = hostedLeaders();
+        List<PartitionMap.GroupRoute> routes = new ArrayList<>();
+        long version = 0;
+        for (int group = 0; group < placement.groupCount(); group++) {
+            LeaderTerm known = groups.containsKey(group) ? hosted.get(group) : learnedLeaders.get(group);
+            List<String> replicas = placement.replicas(group).stream().map(NodeAddress::id).toList();
+            routes.add(new PartitionMap.GroupRoute(group, replicas, known == null ? null : known.leader(),
+                    known == null ? 0 : known.term()));
+            version += known == null ? 0 : known.term();
+        }
+        return new PartitionMap(version, routes);
     }
 
     /** Everything this node measures (its own metrics, its stores, its part of Ratis), labelled with its id. */

@@ -87,7 +87,10 @@ public final class GatewayServer implements AutoCloseable {
                     greet(ctx, received);
                     return;
                 }
-                if (received.kind() == PeerFrames.SNAPSHOT_FETCH) {
+                if (received.kind() == PeerFrames.LEADERS) {
+                    received.body().expectEnd("leaders");
+                    ctx.writeAndFlush(leaders(received.requestId()));
+                } else if (received.kind() == PeerFrames.SNAPSHOT_FETCH) {
                     int group = received.body().readUnsignedShort();
                     received.body().expectEnd("snapshot fetch");
                     exports.execute(() -> export(ctx.channel(), received.requestId(), group));
@@ -123,6 +126,19 @@ public final class GatewayServer implements AutoCloseable {
             LOG.warn("node {}: peer connection {} failed: {}", node.self().id(), ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         }
+    }
+
+    /** The leaders of the groups this node hosts: cheap, answered on the event loop. */
+    private io.netty.buffer.ByteBuf leaders(long requestId) {
+        Map<Integer, NodeServer.LeaderTerm> leaders = node.hostedLeaders();
+        ByteWriter body = new ByteWriter(16 + 32 * leaders.size());
+        body.writeVarint(leaders.size());
+        leaders.forEach((group, leaderTerm) -> {
+            body.writeShort(group);
+            body.writeLong(leaderTerm.term());
+            PeerFrames.writeString(body, leaderTerm.leader());
+        });
+        return PeerFrames.frame(PeerFrames.LEADERS_REPLY, requestId, body);
     }
 
     private static void refuse(ChannelHandlerContext ctx, long requestId, String message) {

@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
  * SNAPSHOT_BEGIN  0x84 := term:i64 index:i64 state:bytes    then any number of
  * SNAPSHOT_VERSIONS 0x85 := namespace:str count:varint version*
  * SNAPSHOT_END    0x86 := versions:i64
+ * LEADERS         0x87 := (empty)                           asks for the leaders of the groups the peer hosts
+ * LEADERS_REPLY   0x88 := count:varint (group:u16 term:i64 leader:str)*
  * ERROR           0xFF := message:str                       the sender closes the connection after it
  * str     := length:varint UTF-8          bytes := length:varint bytes
  * version := digest set:name generation:u32 voidTimeSec:i64 lastUpdateStamp:i64 group:u16
@@ -41,6 +43,8 @@ final class PeerFrames {
     static final int SNAPSHOT_BEGIN = 0x84;
     static final int SNAPSHOT_VERSIONS = 0x85;
     static final int SNAPSHOT_END = 0x86;
+    static final int LEADERS = 0x87;
+    static final int LEADERS_REPLY = 0x88;
     static final int ERROR = 0xFF;
 
     private PeerFrames() {

@@ -5,16 +5,10 @@ import io.flashraft.consensus.NodeAddress;
 import io.flashraft.protocol.ByteReader;
 import io.flashraft.protocol.ByteWriter;
 import io.flashraft.statemachine.SnapshotInstaller;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -32,15 +26,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerSnapshotClient.class);
-    private static final int READ_TIMEOUT_SECONDS = 120;
 
-    private final ClusterConfig cluster;
-    private final String selfId;
     private final EventLoopGroup loops = Transport.eventLoops(1);
+    private final PeerConnector connector;
 
     public PeerSnapshotClient(ClusterConfig cluster, String selfId) {
-        this.cluster = cluster;
-        this.selfId = selfId;
+        this.connector = new PeerConnector(cluster, selfId, loops);
     }
 
     @Override
@@ -48,7 +39,7 @@ public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseabl
         CompletableFuture<Long> result = new CompletableFuture<>();
         NodeAddress leader;
         try {
-            leader = cluster.node(leaderNodeId);
+            leader = connector.cluster().node(leaderNodeId);
         } catch (IllegalArgumentException unknown) {
             result.completeExceptionally(unknown);
             return result;
@@ -59,27 +50,14 @@ public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseabl
             return thread;
         });
         result.whenComplete((index, failure) -> ingest.shutdown());
-        new Bootstrap().group(loops).channel(Transport.channel())
-                .option(ChannelOption.AUTO_READ, false)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS),
-                                new LengthFieldBasedFrameDecoder(PeerFrames.MAX_FRAME_BYTES, 0, 4, 0, 4),
-                                new InstallHandler(target, result, ingest));
-                    }
-                })
-                .connect(leader.host(), leader.gatewayPort())
+        connector.connect(leader, false, new InstallHandler(target, result, ingest))
                 .addListener((io.netty.channel.ChannelFutureListener) connected -> {
                     if (!connected.isSuccess()) {
                         result.completeExceptionally(new IOException("cannot reach " + leaderNodeId + " at "
                                 + leader.host() + ":" + leader.gatewayPort(), connected.cause()));
                         return;
                     }
-                    ByteWriter hello = new ByteWriter(128);
-                    PeerFrames.writeString(hello, cluster.hash());
-                    PeerFrames.writeString(hello, selfId);
-                    connected.channel().write(PeerFrames.frame(PeerFrames.HELLO, 1, hello));
+                    connected.channel().write(connector.hello());
                     ByteWriter fetch = new ByteWriter(2);
                     fetch.writeShort(group);
                     connected.channel().writeAndFlush(PeerFrames.frame(PeerFrames.SNAPSHOT_FETCH, 2, fetch));

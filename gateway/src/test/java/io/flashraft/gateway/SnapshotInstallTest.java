@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flashraft.consensus.BackgroundWriter;
 import io.flashraft.consensus.ClusterConfig;
-import io.flashraft.consensus.NodeServer;
 import io.flashraft.consensus.RaftTuning;
 import io.flashraft.consensus.TestClient;
 import io.flashraft.consensus.TestCluster;
@@ -37,25 +36,12 @@ class SnapshotInstallTest {
     /** Snapshot every 40 entries and close 32 KiB log segments, so the log is soon purged past a stopped node. */
     private static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 40, false, 200, 32 << 10, 500);
 
-    private static final TestCluster.NodeServices GATEWAYS = new TestCluster.NodeServices() {
-        @Override
-        public SnapshotInstaller installer(ClusterConfig cluster, String nodeId) {
-            return new PeerSnapshotClient(cluster, nodeId);
-        }
-
-        @Override
-        public AutoCloseable started(NodeServer node) throws Exception {
-            GatewayServer gateway = GatewayServer.start(node);
-            return gateway::close;
-        }
-    };
-
     @TempDir
     Path dir;
 
     @Test
     void aWipedNodeIsRebuiltFromTheLeaderWhileWritesGoOn() throws Exception {
-        try (TestCluster cluster = TestCluster.in(dir).nodes(3).tuning(TUNING).services(GATEWAYS).start()) {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).tuning(TUNING).services(GatewayServices.INSTANCE).start()) {
             cluster.awaitLeaders();
             int wiped = cluster.leaderIndex(0) == 2 ? 1 : 2;
             TestClient client = new TestClient(cluster, 61);
@@ -100,7 +86,7 @@ class SnapshotInstallTest {
 
     @Test
     void aPeerWithAnotherClusterConfigIsRefused() throws Exception {
-        try (TestCluster cluster = TestCluster.in(dir).nodes(3).services(GATEWAYS).start()) {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).services(GatewayServices.INSTANCE).start()) {
             cluster.awaitLeaders();
             ClusterConfig other = new ClusterConfig(cluster.config().nodes(), 1, 3, cluster.config().namespaces(),
                     new SessionConfig(8, 1_000, 10));
@@ -113,9 +99,10 @@ class SnapshotInstallTest {
         }
     }
 
+    /** Puts a record of about 1 KiB, so that every group's log soon closes segments that can be purged. */
     private static void put(TestClient client, int i) {
         Reply reply = client.write(new Request.Put(TestCluster.NAMESPACE, "", KeyDigest.of("", Value.of((long) i)),
-                Bins.of("v", Value.of((long) i)), WritePolicy.DEFAULT));
+                Bins.of(java.util.Map.of("v", Value.of((long) i), "pad", Value.of(new byte[1000]))), WritePolicy.DEFAULT));
         assertEquals(ResultCode.OK, reply.code());
     }
 

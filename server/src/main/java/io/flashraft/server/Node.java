@@ -4,6 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.flashraft.consensus.NodeServer;
 import io.flashraft.gateway.GatewayServer;
 import io.flashraft.gateway.MetricsHttpServer;
+import io.flashraft.gateway.PeerLeaderPoller;
 import io.flashraft.gateway.PeerSnapshotClient;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -11,17 +12,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running node, assembled from its config: the record stores and Ratis server
- * ({@link NodeServer}), the gateway port, the metrics port, and the client that rebuilds a
- * replica from its leader.
+ * ({@link NodeServer}), the gateway port, the metrics port, the client that rebuilds a replica
+ * from its leader, and the poller that learns the leaders of the groups it does not host.
  */
 public final class Node implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+    /** How often a node asks its peers for the leaders of the groups it does not host. */
+    private static final long LEADER_POLL_INTERVAL_MS = 2_000;
 
     private final NodeConfig config;
     private final PeerSnapshotClient installer;
     private final NodeServer server;
     private final GatewayServer gateway;
     private final MetricsHttpServer metricsHttp;
+    private final PeerLeaderPoller leaderPoller;
 
     private Node(NodeConfig config) throws IOException, InterruptedException {
         this.config = config;
@@ -45,6 +49,7 @@ public final class Node implements AutoCloseable {
         }
         this.server = started;
         this.gateway = gatewayStarted;
+        this.leaderPoller = PeerLeaderPoller.start(started, LEADER_POLL_INTERVAL_MS);
     }
 
     /** Starts a node: opens (and cold-starts) its stores, joins its groups, binds its ports. */
@@ -64,6 +69,7 @@ public final class Node implements AutoCloseable {
     public void close() {
         LOG.info("node {}: stopping: handing off leadership", config.nodeId());
         server.handOffLeadership(config.handOffTimeoutMs());
+        leaderPoller.close();
         metricsHttp.close();
         gateway.close();
         server.close();

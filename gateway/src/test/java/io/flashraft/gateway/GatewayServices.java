@@ -1,0 +1,27 @@
+package io.flashraft.gateway;
+
+import io.flashraft.consensus.ClusterConfig;
+import io.flashraft.consensus.NodeServer;
+import io.flashraft.consensus.TestCluster;
+import io.flashraft.statemachine.SnapshotInstaller;
+
+/** What runs beside each node of a test cluster here: its gateway port, installer and leader poller. */
+final class GatewayServices implements TestCluster.NodeServices {
+    static final GatewayServices INSTANCE = new GatewayServices();
+    private static final long POLL_INTERVAL_MS = 200;
+
+    @Override
+    public SnapshotInstaller installer(ClusterConfig cluster, String nodeId) {
+        return new PeerSnapshotClient(cluster, nodeId);
+    }
+
+    @Override
+    public AutoCloseable started(NodeServer node) throws Exception {
+        GatewayServer gateway = GatewayServer.start(node);
+        PeerLeaderPoller poller = PeerLeaderPoller.start(node, POLL_INTERVAL_MS);
+        return () -> {
+            poller.close();
+            gateway.close();
+        };
+    }
+}
