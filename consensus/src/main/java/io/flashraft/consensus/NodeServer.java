@@ -14,6 +14,7 @@ import io.flashraft.statemachine.LogEntryCodec;
 import io.flashraft.statemachine.PartitionGroupStateMachine;
 import io.flashraft.statemachine.SnapshotInstaller;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -92,6 +93,7 @@ public final class NodeServer implements AutoCloseable {
 
     private final RaftServer server;
     private final RaftTuning tuning;
+    private final Path raftDir;
     private final MetricRegistry metrics;
     private final Map<String, StoreConfig> storeConfigs;
     private final LongSupplier clockMs;
@@ -109,6 +111,7 @@ public final class NodeServer implements AutoCloseable {
         this.selfId = RaftPeerId.valueOf(nodeId);
         this.stores = stores;
         this.tuning = tuning;
+        this.raftDir = dataDir.resolve("raft");
         this.metrics = metrics;
         this.storeConfigs = Map.copyOf(storeConfigs);
         this.clockMs = clockMs;
@@ -203,7 +206,7 @@ public final class NodeServer implements AutoCloseable {
         RaftProperties p = new RaftProperties();
         RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
         GrpcConfigKeys.Server.setPort(p, self.raftPort());
-        RaftServerConfigKeys.setStorageDir(p, List.of(dataDir.resolve("raft").toFile()));
+        RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
         RaftServerConfigKeys.setRemovedGroupsDir(p, dataDir.resolve("raft-removed").toFile());
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(tuning.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(tuning.electionTimeoutMaxMs(), TimeUnit.MILLISECONDS));
@@ -388,6 +391,12 @@ public final class NodeServer implements AutoCloseable {
                         "namespace " + command.request().namespace() + " passed its stop-writes mark on the leader"));
             }
         }
+        long logDiskFree = logDiskFreeBytes();
+        if (logDiskFree < tuning.logDiskReserveBytes() && commands.stream().anyMatch(c -> grows(c.request()))) {
+            return CompletableFuture.completedFuture(GroupResult.failed(GroupResult.Status.DEVICE_FULL,
+                    "the Raft log disk of node " + self.id() + " (" + raftDir + ") has " + logDiskFree
+                            + " bytes free, less than the reserve of " + tuning.logDiskReserveBytes()));
+        }
         byte[] batch = LogEntryCodec.encodeBatch(commands);
         RaftClientRequest request = request(group, batch, RaftClientRequest.writeRequestType());
         return submitAsync(request)
@@ -444,6 +453,16 @@ public final class NodeServer implements AutoCloseable {
             return GroupResult.failed(GroupResult.Status.UNAVAILABLE, String.valueOf(cause));
         }
         return GroupResult.failed(GroupResult.Status.IN_DOUBT, String.valueOf(cause));
+    }
+
+    /** Usable bytes on the file system of this node's Raft logs. */
+    private long logDiskFreeBytes() {
+        try {
+            return Files.getFileStore(raftDir).getUsableSpace();
+        } catch (IOException e) {
+            LOG.warn("node {}: cannot read the free space of {}: {}", self.id(), raftDir, e.toString());
+            return 0;
+        }
     }
 
     private static boolean grows(Request request) {

@@ -257,6 +257,55 @@ class ClusterTest {
     }
 
     @Test
+    void pastTheStopWritesMarkTheLeaderRefusesGrowingWritesBeforeProposingThem() {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).store(b -> b.stopWritesDiskPercent(3)).start()) {
+            cluster.awaitLeaders();
+            Bins big = Bins.of("v", Value.of(new byte[4096]));
+            GroupResult refused = null;
+            Digest last = null;
+            for (int i = 0; i < 2_000 && refused == null; i++) {
+                Digest key = KeyDigest.of("", Value.of((long) i));
+                Request put = new Request.Put(NS, "", key, big, WritePolicy.DEFAULT);
+                int group = cluster.node(0).placement().groupOf(key.partition());
+                GroupResult result;
+                do { // a leader moving (balancing) answers NOT_LEADER or UNAVAILABLE: definite, so try again
+                    TestCluster.await("a leader of group " + group, Duration.ofSeconds(30), () -> cluster.leaderIndex(group) >= 0);
+                    result = cluster.node(cluster.leaderIndex(group)).submit(group, List.of(new Command(81, i + 1, put))).join();
+                } while (result.status() == GroupResult.Status.NOT_LEADER || result.status() == GroupResult.Status.UNAVAILABLE);
+                if (result.status() == GroupResult.Status.DEVICE_FULL) {
+                    refused = result;
+                } else {
+                    assertEquals(GroupResult.Status.OK, result.status(), result.reason());
+                    last = key;
+                }
+            }
+            assertNotNull(refused, "writes are refused once the store passes 3 % of its device");
+            assertTrue(refused.reason().contains("stop-writes"), refused.reason());
+            TestClient client = new TestClient(cluster, 82);
+            assertEquals(ResultCode.OK, client.write(new Request.Delete(NS, last, WritePolicy.DEFAULT)).code(),
+                    "deletes still go through");
+        }
+    }
+
+    @Test
+    void withTooLittleFreeSpaceForItsRaftLogTheLeaderRefusesGrowingWrites() {
+        RaftTuning t = TestCluster.TUNING;
+        RaftTuning noRoom = new RaftTuning(t.electionTimeoutMinMs(), t.electionTimeoutMaxMs(), t.snapshotEveryEntries(),
+                t.leaderLease(), t.faultRetryMs(), t.logSegmentBytes(), t.leaderBalanceIntervalMs(), Long.MAX_VALUE);
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).tuning(noRoom).start()) {
+            cluster.awaitLeaders();
+            Digest key = KeyDigest.of("", Value.of(1L));
+            int group = cluster.node(0).placement().groupOf(key.partition());
+            GroupResult refused = cluster.node(cluster.leaderIndex(group)).submit(group, List.of(new Command(91, 1,
+                    new Request.Put(NS, "", key, Bins.of("v", Value.of(1L)), WritePolicy.DEFAULT)))).join();
+            assertEquals(GroupResult.Status.DEVICE_FULL, refused.status());
+            assertTrue(refused.reason().contains("Raft log disk"), refused.reason());
+            assertEquals(ResultCode.NOT_FOUND, new TestClient(cluster, 92).read(0, new Request.Get(NS, key, BinSelection.ALL))
+                    .code(), "reads still work, and the refused write was not applied");
+        }
+    }
+
+    @Test
     void fiveReplicasKeepServingWithTwoNodesDown() {
         try (TestCluster cluster = TestCluster.in(dir).nodes(5).replicationFactor(5).start()) {
             cluster.awaitLeaders();
