@@ -122,6 +122,7 @@ public final class NodeServer implements AutoCloseable {
             RaftGroup group = raftGroup(g);
             groups.put(g, group);
             groupNumbers.put(group.getGroupId(), g);
+            RaftStorageCheck.setAsideIfDamaged(raftDir, group.getGroupId().getUuid().toString(), nodeId);
         }
         this.server = RaftServer.newBuilder()
                 .setServerId(selfId)
