@@ -81,8 +81,15 @@ public final class NodeServer implements AutoCloseable {
     private final Map<Integer, PartitionGroupStateMachine> machines = new ConcurrentHashMap<>();
     /** Leaders of the groups this node does not host, learned from their hosts. */
     private final Map<Integer, LeaderTerm> learnedLeaders = new ConcurrentHashMap<>();
+    /** Groups removed from the Ratis server to reopen their failed log, not yet added back. */
+    private final Set<Integer> reopening = ConcurrentHashMap.newKeySet();
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
+    /** How often the log recovery agent looks for groups whose Raft log failed here. */
+    private static final long LOG_RECOVERY_INTERVAL_MS = 2_000;
+    /** Free space a log disk needs before a failed log is reopened, at the least. */
+    private static final long LOG_RECOVERY_MIN_FREE_BYTES = 64L << 20;
+
     /** How often the eviction agent compares each store with its eviction mark. */
     private static final long EVICTION_INTERVAL_MS = 1_000;
     /** The most evictions one round proposes to one group: one log entry. */
@@ -100,6 +107,7 @@ public final class NodeServer implements AutoCloseable {
     private final com.codahale.metrics.Counter evictions;
     private final NodeAgent balancer;
     private final NodeAgent evictor;
+    private final NodeAgent logRecovery;
     private volatile boolean stopping;
 
     private NodeServer(ClusterConfig cluster, String nodeId, Path dataDir, Map<String, RecordStore> stores,
@@ -118,6 +126,7 @@ public final class NodeServer implements AutoCloseable {
         this.evictions = metrics.counter("evictions");
         this.balancer = new NodeAgent("leader-balance-" + nodeId, tuning.leaderBalanceIntervalMs(), this::balanceLeaders);
         this.evictor = new NodeAgent("eviction-" + nodeId, EVICTION_INTERVAL_MS, this::evictOnce);
+        this.logRecovery = new NodeAgent("log-recovery-" + nodeId, LOG_RECOVERY_INTERVAL_MS, this::reopenFailedLogs);
         for (int g : placement.groupsOf(nodeId)) {
             RaftGroup group = raftGroup(g);
             groups.put(g, group);
@@ -183,6 +192,7 @@ public final class NodeServer implements AutoCloseable {
         server.start();
         balancer.start();
         evictor.start();
+        logRecovery.start();
         Set<RaftGroupId> existing = Set.copyOf(toList(server.getGroupIds()));
         for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
             if (!existing.contains(entry.getValue().getGroupId())) {
@@ -456,6 +466,49 @@ public final class NodeServer implements AutoCloseable {
         return GroupResult.failed(GroupResult.Status.IN_DOUBT, String.valueOf(cause));
     }
 
+    /**
+     * Reopens every group whose Raft log Ratis failed here (a full or failing log disk), once the
+     * disk has room again: the group is removed from the Ratis server, its storage checked
+     * ({@link RaftStorageCheck}), and added back, recovering from what is on disk; it then
+     * catches up from the leader's log, or is rebuilt from the leader's store.
+     *
+     * @return how many groups were reopened
+     */
+    public int reopenFailedLogs() {
+        int reopened = 0;
+        for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
+            PartitionGroupStateMachine machine = machines.get(entry.getKey());
+            long free = logDiskFreeBytes();
+            boolean failed = machine != null && machine.logFailure() != null;
+            if (stopping || !failed && !reopening.contains(entry.getKey())
+                    || free < Math.max(tuning.logDiskReserveBytes(), LOG_RECOVERY_MIN_FREE_BYTES)) {
+                continue;
+            }
+            RaftGroupId gid = entry.getValue().getGroupId();
+            LOG.warn("node {}: reopening group {}, whose Raft log failed; the log disk has {} bytes free",
+                    self.id(), entry.getKey(), free);
+            try {
+                if (failed) {
+                    server.groupManagement(GroupManagementRequest.newRemove(clientId, selfId, callIds.incrementAndGet(),
+                            gid, false, false));
+                    machines.remove(entry.getKey());
+                    reopening.add(entry.getKey());
+                }
+                RaftStorageCheck.setAsideIfDamaged(raftDir, gid.getUuid().toString(), self.id());
+                RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(clientId, selfId,
+                        callIds.incrementAndGet(), entry.getValue(), !Files.exists(raftDir.resolve(gid.getUuid().toString()))));
+                if (!added.isSuccess()) {
+                    throw new IOException(String.valueOf(added.getException()));
+                }
+                reopening.remove(entry.getKey());
+                reopened++;
+            } catch (IOException | RuntimeException e) {
+                LOG.error("node {}: reopening group {} failed; trying again later", self.id(), entry.getKey(), e);
+            }
+        }
+        return reopened;
+    }
+
     /** Usable bytes on the file system of this node's Raft logs. */
     private long logDiskFreeBytes() {
         try {
@@ -674,6 +727,7 @@ public final class NodeServer implements AutoCloseable {
         stopping = true;
         balancer.close();
         evictor.close();
+        logRecovery.close();
         snapshotAll();
         try {
             server.close();
@@ -688,6 +742,7 @@ public final class NodeServer implements AutoCloseable {
         stopping = true;
         balancer.close();
         evictor.close();
+        logRecovery.close();
         try {
             server.close();
         } catch (IOException e) {

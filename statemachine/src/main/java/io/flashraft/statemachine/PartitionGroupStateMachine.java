@@ -92,6 +92,7 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     private final Counter applyFaults;
     private final Counter installs;
     private volatile String fault;
+    private volatile String logFailure;
     private volatile boolean closing;
 
     /**
@@ -117,7 +118,7 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
             return applied == null ? -1L : applied.getIndex();
         });
         metrics.gauge(prefix + "sessions", () -> applier::sessionCount);
-        metrics.gauge(prefix + "faulted", () -> () -> fault == null ? 0 : 1);
+        metrics.gauge(prefix + "faulted", () -> () -> fault() == null ? 0 : 1);
     }
 
     /** The group this machine applies. */
@@ -125,9 +126,27 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         return applier;
     }
 
-    /** Why the group stopped applying, or null while it is healthy. */
+    /** Why the group stopped applying, or its log failed here; null while it is healthy. */
     public String fault() {
-        return fault;
+        return logFailure != null ? "Raft log failed: " + logFailure : fault;
+    }
+
+    /** Why Ratis failed this replica's log of the group (a full or failing log disk), or null. */
+    public String logFailure() {
+        return logFailure;
+    }
+
+    /**
+     * Ratis failed this replica's log of the group: every later append fails until the group is
+     * opened again. Reported as a fault; the node reopens the group once its log disk has room.
+     */
+    @Override
+    public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+        if (logFailure == null) {
+            LOG.error("group {}: the Raft log failed at entry {}; this replica stops taking entries for the group "
+                    + "until it is reopened", applier.group(), failedEntry == null ? "-" : failedEntry.getIndex(), cause);
+        }
+        logFailure = String.valueOf(cause);
     }
 
     @Override
