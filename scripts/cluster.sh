@@ -33,8 +33,8 @@ build_if_needed() {
   local newest
   newest=$(find "$root" -path "$root/run" -prune -o \( -name '*.java' -o -name pom.xml \) -newer "$jar" -print -quit 2>/dev/null || true)
   if [[ ! -f $jar || -n $newest ]]; then
-    echo "== building the server (mvn package -DskipTests)"
-    (cd "$root" && mvn -B -ntp -q package -DskipTests -pl server -am)
+    echo "== building the server (mvn package -DskipTests; the first build downloads dependencies)"
+    (cd "$root" && mvn -B -ntp package -DskipTests -pl server -am | grep --line-buffered -E "Building FlashRaft|BUILD|ERROR")
   fi
 }
 
