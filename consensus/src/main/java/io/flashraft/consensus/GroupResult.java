@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param status  the outcome class
  * @param replies for OK: the encoded reply of each command (one for a read)
- * @param leader  for NOT_LEADER: the node id of the group's leader if known, else null
+ * @param leader  for NOT_LEADER (and IN_DOUBT after a leader stepped down): the node id of the
+ *                group's leader if known, else null
  * @param reason  for the failures: why, for logs and error messages
  */
 public record GroupResult(Status status, List<byte[]> replies, String leader, String reason) {

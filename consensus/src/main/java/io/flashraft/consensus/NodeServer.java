@@ -92,6 +92,8 @@ public final class NodeServer implements AutoCloseable {
 
     /** How often the eviction agent compares each store with its eviction mark. */
     private static final long EVICTION_INTERVAL_MS = 1_000;
+    /** How long one round waits for a group to apply its evictions. */
+    private static final long EVICTION_WAIT_MS = 30_000;
     /** The most evictions one round proposes to one group: one log entry. */
     private static final int EVICTION_BATCH = 256;
 
@@ -126,7 +128,7 @@ public final class NodeServer implements AutoCloseable {
         this.evictions = metrics.counter("evictions");
         this.balancer = new NodeAgent("leader-balance-" + nodeId, tuning.leaderBalanceIntervalMs(), this::balanceLeaders);
         this.evictor = new NodeAgent("eviction-" + nodeId, EVICTION_INTERVAL_MS, this::evictOnce);
-        this.logRecovery = new NodeAgent("log-recovery-" + nodeId, LOG_RECOVERY_INTERVAL_MS, this::reopenFailedLogs);
+        this.logRecovery = new NodeAgent("log-recovery-" + nodeId, LOG_RECOVERY_INTERVAL_MS, this::reopenBrokenGroups);
         for (int g : placement.groupsOf(nodeId)) {
             RaftGroup group = raftGroup(g);
             groups.put(g, group);
@@ -457,7 +459,11 @@ public final class NodeServer implements AutoCloseable {
         }
         if (cause instanceof NotLeaderException notLeader) {
             RaftPeer suggested = notLeader.getSuggestedLeader();
-            return GroupResult.notLeader(suggested == null ? null : suggested.getId().toString());
+            String leader = suggested == null ? null : suggested.getId().toString();
+            // Ratis also answers NotLeader to writes it had appended when the leader stepped
+            // down; the next leader may still commit them, so for a write it is in doubt.
+            return write ? new GroupResult(GroupResult.Status.IN_DOUBT, null, leader, String.valueOf(cause))
+                    : GroupResult.notLeader(leader);
         }
         if (!write || cause instanceof LeaderNotReadyException || cause instanceof ServerNotReadyException
                 || cause instanceof ReadIndexException || cause instanceof LeaderSteppingDownException) {
@@ -468,29 +474,34 @@ public final class NodeServer implements AutoCloseable {
 
     /**
      * Reopens every group whose Raft log Ratis failed here (a full or failing log disk), once the
-     * disk has room again: the group is removed from the Ratis server, its storage checked
-     * ({@link RaftStorageCheck}), and added back, recovering from what is on disk; it then
-     * catches up from the leader's log, or is rebuilt from the leader's store.
+     * disk has room again, and every group whose install from the leader did not finish: the
+     * group is removed from the Ratis server, its storage checked (and set aside if unusable,
+     * {@link RaftStorageCheck}), and added back; it then catches up from the leader's log, or is
+     * rebuilt from the leader's store.
      *
      * @return how many groups were reopened
      */
-    public int reopenFailedLogs() {
+    public int reopenBrokenGroups() {
         int reopened = 0;
         for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
             PartitionGroupStateMachine machine = machines.get(entry.getKey());
             long free = logDiskFreeBytes();
-            boolean failed = machine != null && machine.logFailure() != null;
+            boolean failed = machine != null && machine.needsReopen();
             if (stopping || !failed && !reopening.contains(entry.getKey())
                     || free < Math.max(tuning.logDiskReserveBytes(), LOG_RECOVERY_MIN_FREE_BYTES)) {
                 continue;
             }
             RaftGroupId gid = entry.getValue().getGroupId();
-            LOG.warn("node {}: reopening group {}, whose Raft log failed; the log disk has {} bytes free",
-                    self.id(), entry.getKey(), free);
+            LOG.warn("node {}: reopening group {} ({}); the log disk has {} bytes free",
+                    self.id(), entry.getKey(), machine == null ? "not added back yet" : machine.fault(), free);
             try {
                 if (failed) {
-                    server.groupManagement(GroupManagementRequest.newRemove(clientId, selfId, callIds.incrementAndGet(),
-                            gid, false, false));
+                    machine.stopRetrying();
+                    RaftClientReply removed = server.groupManagement(GroupManagementRequest.newRemove(clientId, selfId,
+                            callIds.incrementAndGet(), gid, false, false));
+                    if (!removed.isSuccess()) {
+                        throw new IOException("removing the group: " + removed.getException());
+                    }
                     machines.remove(entry.getKey());
                     reopening.add(entry.getKey());
                 }
@@ -636,8 +647,9 @@ public final class NodeServer implements AutoCloseable {
             }
             long before = evicted;
             for (int group : groups.keySet()) {
-                if (!leads(group)) {
-                    continue;
+                PartitionGroupStateMachine machine = machines.get(group);
+                if (!leads(group) || machine == null || machine.fault() != null) {
+                    continue; // a faulted group cannot apply what it would propose
                 }
                 List<Command> commands = new ArrayList<>();
                 for (var candidate : store.evictionCandidates(placement.partitionsOf(group), nowMs, EVICTION_BATCH)) {
@@ -647,7 +659,16 @@ public final class NodeServer implements AutoCloseable {
                 if (commands.isEmpty()) {
                     continue;
                 }
-                GroupResult result = submit(group, commands).join();
+                GroupResult result;
+                try {
+                    result = submit(group, commands).get(EVICTION_WAIT_MS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return evicted;
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.warn("node {}: evictions in group {} not confirmed: {}", self.id(), group, e.toString());
+                    continue;
+                }
                 if (result.ok()) {
                     long done = result.replies().stream().filter(r -> ReplyCodec.decode(r).code() == ResultCode.OK).count();
                     evictions.inc(done);
@@ -729,6 +750,7 @@ public final class NodeServer implements AutoCloseable {
         evictor.close();
         logRecovery.close();
         snapshotAll();
+        machines.values().forEach(PartitionGroupStateMachine::stopRetrying);
         try {
             server.close();
         } catch (IOException e) {
@@ -743,6 +765,7 @@ public final class NodeServer implements AutoCloseable {
         balancer.close();
         evictor.close();
         logRecovery.close();
+        machines.values().forEach(PartitionGroupStateMachine::stopRetrying);
         try {
             server.close();
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.flashraft.consensus;
 
+import io.flashraft.statemachine.PartitionGroupStateMachine;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks a group's Raft storage before the node starts, and sets a damaged one aside.
+ * Checks a group's Raft storage before the node (or the group) starts, and sets an unusable one
+ * aside: one whose term and vote cannot be read, or one an install from the leader left half
+ * done ({@link PartitionGroupStateMachine#INSTALL_MARKER}).
  *
  * <p>Found by {@code LogDiskFullTest}: when a replica's log disk fills, Ratis 3.3.0 can leave its
  * {@code raft-meta} file (the persisted term and vote) empty, and the node then refuses to start
@@ -34,14 +37,16 @@ final class RaftStorageCheck {
     static boolean setAsideIfDamaged(Path raftDir, String groupUuid, String nodeId) throws IOException {
         Path groupDir = raftDir.resolve(groupUuid);
         Path meta = groupDir.resolve("current").resolve("raft-meta");
-        if (!Files.exists(meta) || readable(meta)) {
+        Path installMarker = groupDir.resolve("sm").resolve(PartitionGroupStateMachine.INSTALL_MARKER);
+        boolean partlyInstalled = Files.exists(installMarker);
+        if (!partlyInstalled && (!Files.exists(meta) || readable(meta))) {
             return false;
         }
         Path aside = raftDir.resolve("damaged-" + groupUuid + "-" + System.currentTimeMillis());
         Files.move(groupDir, aside, StandardCopyOption.ATOMIC_MOVE);
-        LOG.error("node {}: the Raft metadata {} (term and vote) is damaged, most likely by a full disk; "
-                + "moved the group's storage to {} and rejoining the group empty, to be rebuilt from its leader",
-                nodeId, meta, aside);
+        LOG.error("node {}: {}; moved the group's storage to {} and rejoining the group empty, to be rebuilt "
+                + "from its leader", nodeId, partlyInstalled ? "an install from the leader did not finish"
+                        : "the Raft metadata " + meta + " (term and vote) is damaged, most likely by a full disk", aside);
         return true;
     }
 

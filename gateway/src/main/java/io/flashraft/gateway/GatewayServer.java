@@ -93,6 +93,8 @@ public final class GatewayServer implements AutoCloseable {
                 } else if (received.kind() == PeerFrames.SNAPSHOT_FETCH) {
                     int group = received.body().readUnsignedShort();
                     received.body().expectEnd("snapshot fetch");
+                    // The replica sends nothing while it ingests: the read timeout must not cut the export.
+                    ctx.pipeline().remove(ReadTimeoutHandler.class);
                     exports.execute(() -> export(ctx.channel(), received.requestId(), group));
                 } else {
                     refuse(ctx, received.requestId(), "unknown peer operation 0x" + Integer.toHexString(received.kind()));
@@ -156,11 +158,17 @@ public final class GatewayServer implements AutoCloseable {
         try (GroupExport export = machine.export()) {
             LOG.info("node {}: streaming group {} at log index {} to {}", node.self().id(), group, export.index(),
                     channel.remoteAddress());
-            ByteWriter begin = new ByteWriter(64 + export.state().length);
+            ByteWriter begin = new ByteWriter(24);
             begin.writeLong(export.term());
             begin.writeLong(export.index());
-            PeerFrames.writeBytes(begin, export.state());
+            begin.writeLong(export.state().length);
             send(channel, PeerFrames.frame(PeerFrames.SNAPSHOT_BEGIN, requestId, begin));
+            for (int at = 0; at < export.state().length; at += PeerFrames.STATE_CHUNK_BYTES) {
+                int length = Math.min(PeerFrames.STATE_CHUNK_BYTES, export.state().length - at);
+                ByteWriter chunk = new ByteWriter(length);
+                chunk.writeBytes(export.state(), at, length);
+                send(channel, PeerFrames.frame(PeerFrames.SNAPSHOT_STATE, requestId, chunk));
+            }
             for (Map.Entry<String, StoreSnapshot> store : export.stores().entrySet()) {
                 ByteWriter batch = new ByteWriter(PeerFrames.VERSIONS_FRAME_BYTES + 4096);
                 int count = 0;

@@ -18,9 +18,11 @@ import java.nio.charset.StandardCharsets;
  * HELLO           0x81 := clusterHash:str nodeId:str        first frame of every peer connection
  * HELLO_OK        0x82 := (empty)
  * SNAPSHOT_FETCH  0x83 := group:u16
- * SNAPSHOT_BEGIN  0x84 := term:i64 index:i64 state:bytes    then any number of
+ * SNAPSHOT_BEGIN  0x84 := term:i64 index:i64 stateBytes:i64   then SNAPSHOT_STATE frames until
+ *                         stateBytes arrived (the group clock and session table), then any number of
  * SNAPSHOT_VERSIONS 0x85 := namespace:str count:varint version*
  * SNAPSHOT_END    0x86 := versions:i64
+ * SNAPSHOT_STATE  0x89 := chunk (at most 1 MiB of the state)
  * LEADERS         0x87 := (empty)                           asks for the leaders of the groups the peer hosts
  * LEADERS_REPLY   0x88 := count:varint (group:u16 term:i64 leader:str)*
  * ERROR           0xFF := message:str                       the sender closes the connection after it
@@ -45,6 +47,11 @@ final class PeerFrames {
     static final int SNAPSHOT_END = 0x86;
     static final int LEADERS = 0x87;
     static final int LEADERS_REPLY = 0x88;
+    static final int SNAPSHOT_STATE = 0x89;
+    /** The state of a group travels in chunks of at most this many bytes. */
+    static final int STATE_CHUNK_BYTES = 1 << 20;
+    /** The largest group state a replica accepts. */
+    static final long MAX_STATE_BYTES = 1L << 30;
     static final int ERROR = 0xFF;
 
     private PeerFrames() {

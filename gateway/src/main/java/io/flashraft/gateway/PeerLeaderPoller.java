@@ -61,7 +61,12 @@ public final class PeerLeaderPoller implements AutoCloseable {
         while (running) {
             for (NodeAddress peer : peers) {
                 try {
-                    node.learnLeaders(ask(peer).get(ANSWER_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+                    CompletableFuture<Map<Integer, NodeServer.LeaderTerm>> answer = ask(peer);
+                    try {
+                        node.learnLeaders(answer.get(ANSWER_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+                    } finally {
+                        answer.cancel(false);
+                    }
                 } catch (InterruptedException e) {
                     return;
                 } catch (Exception e) {
@@ -79,7 +84,7 @@ public final class PeerLeaderPoller implements AutoCloseable {
     /** One LEADERS round trip. */
     CompletableFuture<Map<Integer, NodeServer.LeaderTerm>> ask(NodeAddress peer) {
         CompletableFuture<Map<Integer, NodeServer.LeaderTerm>> answer = new CompletableFuture<>();
-        connector.connect(peer, true, new SimpleChannelInboundHandler<ByteBuf>() {
+        io.netty.channel.ChannelFuture connection = connector.connect(peer, true, new SimpleChannelInboundHandler<ByteBuf>() {
             @Override
             protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
                 PeerFrames.Received received = PeerFrames.Received.of(frame);
@@ -118,6 +123,8 @@ public final class PeerLeaderPoller implements AutoCloseable {
             connected.channel().write(connector.hello());
             connected.channel().writeAndFlush(PeerFrames.frame(PeerFrames.LEADERS, 2));
         });
+        // However the question ends (answer, error, the caller's timeout), the connection closes.
+        answer.whenComplete((leaders, failure) -> connection.channel().close());
         return answer;
     }
 

@@ -72,7 +72,8 @@ public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseabl
         private final ExecutorService ingest;
         private long term = -1;
         private long index = -1;
-        private byte[] state;
+        private java.io.ByteArrayOutputStream state;
+        private long stateBytes;
 
         InstallHandler(Target target, CompletableFuture<Long> result, ExecutorService ingest) {
             this.target = target;
@@ -84,6 +85,9 @@ public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseabl
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
             PeerFrames.Received received = PeerFrames.Received.of(frame);
             ingest.execute(() -> {
+                if (result.isDone()) {
+                    return; // frames that were queued behind a failure are ignored
+                }
                 try {
                     handle(received);
                 } catch (RuntimeException e) {
@@ -105,12 +109,22 @@ public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseabl
                 case PeerFrames.SNAPSHOT_BEGIN:
                     term = in.readLong();
                     index = in.readLong();
-                    state = PeerFrames.readBytes(in);
+                    stateBytes = in.readLong();
+                    if (stateBytes < 0 || stateBytes > PeerFrames.MAX_STATE_BYTES) {
+                        throw new IllegalStateException("a group state of " + stateBytes + " bytes");
+                    }
+                    state = new java.io.ByteArrayOutputStream((int) Math.min(stateBytes, PeerFrames.STATE_CHUNK_BYTES));
                     target.begin();
                     break;
+                case PeerFrames.SNAPSHOT_STATE:
+                    if (state == null || state.size() + in.remaining() > stateBytes) {
+                        throw new IllegalStateException("group state beyond the announced " + stateBytes + " bytes");
+                    }
+                    state.writeBytes(in.readBytes(in.remaining()));
+                    break;
                 case PeerFrames.SNAPSHOT_VERSIONS: {
-                    if (state == null) {
-                        throw new IllegalStateException("versions arrived before the snapshot began");
+                    if (state == null || state.size() != stateBytes) {
+                        throw new IllegalStateException("versions arrived before the group state");
                     }
                     String namespace = PeerFrames.readString(in);
                     int count = in.readCount(1, "versions");
@@ -120,10 +134,10 @@ public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseabl
                     break;
                 }
                 case PeerFrames.SNAPSHOT_END:
-                    if (state == null) {
-                        throw new IllegalStateException("the snapshot ended before it began");
+                    if (state == null || state.size() != stateBytes) {
+                        throw new IllegalStateException("the snapshot ended before its state arrived");
                     }
-                    target.finish(term, index, state);
+                    target.finish(term, index, state.toByteArray());
                     result.complete(index);
                     break;
                 case PeerFrames.ERROR:

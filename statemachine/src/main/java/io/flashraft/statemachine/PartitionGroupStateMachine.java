@@ -73,6 +73,13 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     private static final int SNAPSHOT_MAGIC = 0x46525347; // "FRSG"
     private static final int SNAPSHOT_VERSION = 1;
     private static final int STAMP_COUNTER_BITS = 16;
+    /**
+     * The file that marks an install in progress, in the group's state machine directory. A
+     * node that finds it at start sets the group's storage aside (it holds partial partitions).
+     */
+    public static final String INSTALL_MARKER = "install-incomplete";
+    /** How long an export waits for an apply (or a faulted group) to let it in. */
+    private static final long EXPORT_WAIT_SECONDS = 30;
 
     private final GroupApplier applier;
     private final SnapshotInstaller installer;
@@ -93,6 +100,11 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     private final Counter installs;
     private volatile String fault;
     private volatile String logFailure;
+    /** An install began here and did not finish: the group's partitions are partly replaced. */
+    private volatile boolean installIncomplete;
+    /** The index the last finished install stands for: older local entries must not apply on top. */
+    private volatile long installedIndex = -1;
+    private Path stateMachineDir;
     private volatile boolean closing;
 
     /**
@@ -113,6 +125,10 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         this.applyTimer = metrics.timer(prefix + "apply");
         this.applyFaults = metrics.counter(prefix + "applyFaults");
         this.installs = metrics.counter(prefix + "snapshotInstalls");
+        // A group reopened on this node gets a new machine: its gauges must read the new one.
+        for (String gauge : new String[] {"appliedIndex", "sessions", "faulted"}) {
+            metrics.remove(prefix + gauge);
+        }
         metrics.gauge(prefix + "appliedIndex", () -> () -> {
             TermIndex applied = getLastAppliedTermIndex();
             return applied == null ? -1L : applied.getIndex();
@@ -128,7 +144,18 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
 
     /** Why the group stopped applying, or its log failed here; null while it is healthy. */
     public String fault() {
-        return logFailure != null ? "Raft log failed: " + logFailure : fault;
+        if (logFailure != null) {
+            return "Raft log failed: " + logFailure;
+        }
+        return installIncomplete ? "rebuilding from the leader did not finish" : fault;
+    }
+
+    /**
+     * Whether this replica's copy of the group must be reopened: Ratis failed its log, or an
+     * install from the leader did not finish and left the partitions partly replaced.
+     */
+    public boolean needsReopen() {
+        return logFailure != null || installIncomplete;
     }
 
     /** Why Ratis failed this replica's log of the group (a full or failing log disk), or null. */
@@ -152,6 +179,7 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
+        stateMachineDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
         getLifeCycle().startAndTransition(() -> {
             storage.init(raftStorage);
             loadSnapshot(storage.getLatestSnapshot());
@@ -208,6 +236,11 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         long index = entry.getIndex();
+        if (index <= installedIndex) {
+            // A local entry older than the state just installed from the leader: it is already in it.
+            updateLastAppliedTermIndex(entry.getTerm(), index);
+            return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(LogEntryCodec.encodeReplies(List.of()))));
+        }
         List<byte[]> replies;
         applyPermit.acquireUninterruptibly();
         try (Timer.Context ignored = applyTimer.time()) {
@@ -276,7 +309,14 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
      * between two applies.
      */
     public GroupExport export() {
-        applyPermit.acquireUninterruptibly();
+        try {
+            if (!applyPermit.tryAcquire(EXPORT_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("group " + applier.group() + " is busy (" + fault() + "); try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting to export group " + applier.group(), e);
+        }
         try {
             TermIndex applied = getLastAppliedTermIndex();
             if (applied == null || applied.getIndex() < 0) {
@@ -323,11 +363,19 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         public synchronized void begin() {
             applyPermit.acquireUninterruptibly();
             holding = true;
+            try (FileChannel marker = FileChannel.open(stateMachineDir.resolve(INSTALL_MARKER), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE)) {
+                marker.force(true);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot mark the install of group " + applier.group(), e);
+            }
+            installIncomplete = true;
             applier.stores().values().forEach(store -> store.dropPartitions(applier.partitions()));
         }
 
         @Override
-        public void accept(String namespace, RecordVersion version) {
+        public synchronized void accept(String namespace, RecordVersion version) {
+            checkHolding();
             RecordStore store = applier.stores().get(namespace);
             if (store == null) {
                 throw new IllegalStateException("the leader sent namespace " + namespace + ", which this node lacks");
@@ -337,15 +385,25 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         }
 
         @Override
-        public void finish(long term, long index, byte[] state) {
+        public synchronized void finish(long term, long index, byte[] state) {
+            checkHolding();
             try {
                 applier.readState(new ByteReader(state, 0, state.length));
                 installed = TermIndex.valueOf(term, index);
                 writeSnapshot(installed);
+                installedIndex = index;
+                Files.delete(stateMachineDir.resolve(INSTALL_MARKER));
+                installIncomplete = false;
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
             LOG.info("group {}: installed {} versions at log index {}", applier.group(), versions, index);
+        }
+
+        private void checkHolding() {
+            if (!holding) {
+                throw new IllegalStateException("the install of group " + applier.group() + " has ended");
+            }
         }
 
         synchronized void end() {
@@ -363,8 +421,8 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
      */
     @Override
     public long takeSnapshot() throws IOException {
-        if (fault != null) {
-            throw new IOException("group " + applier.group() + " refuses to snapshot while it cannot apply: " + fault);
+        if (fault() != null) {
+            throw new IOException("group " + applier.group() + " refuses to snapshot: " + fault());
         }
         TermIndex last = getLastAppliedTermIndex();
         if (last == null || last.getIndex() < 0) {
@@ -445,6 +503,14 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         setLastAppliedTermIndex(snapshot.getTermIndex());
         LOG.info("group {}: loaded snapshot at log index {} ({} sessions)", applier.group(), snapshot.getIndex(),
                 applier.sessionCount());
+    }
+
+    /**
+     * Makes a group that is retrying a faulted entry give up, so that the node can stop or
+     * reopen the group (Ratis joins the apply thread without interrupting it).
+     */
+    public void stopRetrying() {
+        closing = true;
     }
 
     @Override
