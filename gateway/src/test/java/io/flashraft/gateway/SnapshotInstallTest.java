@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flashraft.consensus.BackgroundWriter;
 import io.flashraft.consensus.ClusterConfig;
+import io.flashraft.consensus.NodeServer;
 import io.flashraft.consensus.RaftTuning;
 import io.flashraft.consensus.TestClient;
 import io.flashraft.consensus.TestCluster;
@@ -25,6 +26,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -42,45 +46,109 @@ class SnapshotInstallTest {
     @Test
     void aWipedNodeIsRebuiltFromTheLeaderWhileWritesGoOn() throws Exception {
         try (TestCluster cluster = TestCluster.in(dir).nodes(3).tuning(TUNING).services(GatewayServices.INSTANCE).start()) {
-            cluster.awaitLeaders();
-            int wiped = cluster.leaderIndex(0) == 2 ? 1 : 2;
-            TestClient client = new TestClient(cluster, 61);
-            for (int i = 0; i < 60; i++) {
-                put(client, i);
-            }
-            cluster.halt(wiped);
-            for (int i = 60; i < 400; i++) {
-                put(client, i);
-            }
-            for (int n = 0; n < 3; n++) {
-                if (cluster.running(n)) {
-                    cluster.node(n).snapshotAll();
-                }
-            }
-            deleteRecursively(cluster.nodeDir(wiped));
+            rebuildAWipedNode(cluster);
+        }
+    }
 
-            int rebuilt = wiped;
-            try (BackgroundWriter writer = new BackgroundWriter(cluster, 62, 1_000)) {
-                cluster.startNode(wiped);
-                for (int g = 0; g < 3; g++) {
-                    int group = g;
-                    TestCluster.await("node " + rebuilt + " installing group " + group, Duration.ofSeconds(90),
-                            () -> cluster.node(rebuilt).stateMachine(group) != null
-                                    && cluster.node(rebuilt).stateMachine(group).installCount() >= 1);
-                }
-                assertTrue(writer.acknowledgedCount() > 0, "writes kept succeeding while the node was rebuilt");
-                writer.awaitMore(20, "after the rebuild");
+    @Test
+    void anInstallThatFailsHalfWayIsStartedAgainFromScratch() throws Exception {
+        AtomicInteger injected = new AtomicInteger();
+        TestCluster.NodeServices failingOnce = new TestCluster.NodeServices() {
+            private final Set<Integer> failed = ConcurrentHashMap.newKeySet();
+
+            @Override
+            public SnapshotInstaller installer(ClusterConfig cluster, String nodeId) {
+                SnapshotInstaller real = GatewayServices.INSTANCE.installer(cluster, nodeId);
+                return (leader, group, target) -> real.install(leader, group,
+                        failed.add(group) ? new FailingTarget(target, injected) : target);
             }
-            long now = System.currentTimeMillis();
+
+            @Override
+            public AutoCloseable started(NodeServer node) throws Exception {
+                return GatewayServices.INSTANCE.started(node);
+            }
+        };
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).tuning(TUNING).services(failingOnce).start()) {
+            rebuildAWipedNode(cluster);
+            assertTrue(injected.get() >= 1, "an install failed half-way at least once");
+        }
+    }
+
+    /**
+     * Halts a follower, writes until the leaders' logs are purged past it, wipes it, and restarts
+     * it under a stream of writes: every group is installed, no write fails, and the rebuilt
+     * node ends with the leaders' contents.
+     */
+    private void rebuildAWipedNode(TestCluster cluster) throws Exception {
+        cluster.awaitLeaders();
+        int wiped = cluster.leaderIndex(0) == 2 ? 1 : 2;
+        TestClient client = new TestClient(cluster, 61);
+        for (int i = 0; i < 60; i++) {
+            put(client, i);
+        }
+        cluster.halt(wiped);
+        for (int i = 60; i < 400; i++) {
+            put(client, i);
+        }
+        for (int n = 0; n < 3; n++) {
+            if (cluster.running(n)) {
+                cluster.node(n).snapshotAll();
+            }
+        }
+        deleteRecursively(cluster.nodeDir(wiped));
+
+        int rebuilt = wiped;
+        try (BackgroundWriter writer = new BackgroundWriter(cluster, 62, 1_000)) {
+            cluster.startNode(wiped);
             for (int g = 0; g < 3; g++) {
                 int group = g;
-                TestCluster.await("node " + rebuilt + " holding the leader's contents of group " + group,
-                        Duration.ofSeconds(60), () -> {
-                            int leader = cluster.leaderIndex(group);
-                            return leader >= 0 && cluster.contentDigest(leader, group, now)
-                                    .equals(cluster.contentDigest(rebuilt, group, now));
-                        });
+                TestCluster.await("node " + rebuilt + " installing group " + group, Duration.ofSeconds(90),
+                        () -> cluster.node(rebuilt).stateMachine(group) != null
+                                && cluster.node(rebuilt).stateMachine(group).installCount() >= 1);
             }
+            assertTrue(writer.acknowledgedCount() > 0, "writes kept succeeding while the node was rebuilt");
+            writer.awaitMore(20, "after the rebuild");
+        }
+        long now = System.currentTimeMillis();
+        for (int g = 0; g < 3; g++) {
+            int group = g;
+            TestCluster.await("node " + rebuilt + " holding the leader's contents of group " + group,
+                    Duration.ofSeconds(60), () -> {
+                        int leader = cluster.leaderIndex(group);
+                        return leader >= 0 && cluster.contentDigest(leader, group, now)
+                                .equals(cluster.contentDigest(rebuilt, group, now));
+                    });
+        }
+    }
+
+    /** Passes a few versions through, then fails the install as a dropped connection would. */
+    private static final class FailingTarget implements SnapshotInstaller.Target {
+        private final SnapshotInstaller.Target target;
+        private final AtomicInteger injected;
+        private int accepted;
+
+        FailingTarget(SnapshotInstaller.Target target, AtomicInteger injected) {
+            this.target = target;
+            this.injected = injected;
+        }
+
+        @Override
+        public void begin() {
+            target.begin();
+        }
+
+        @Override
+        public void accept(String namespace, RecordVersion version) {
+            if (++accepted > 10) {
+                injected.incrementAndGet();
+                throw new IllegalStateException("injected: the install fails half-way");
+            }
+            target.accept(namespace, version);
+        }
+
+        @Override
+        public void finish(long term, long index, byte[] state) {
+            target.finish(term, index, state);
         }
     }
 
