@@ -3,7 +3,6 @@ package io.flashraft.device.flash;
 import io.flashraft.device.block.FileBlockDevice;
 import io.flashraft.device.format.RecordFormat;
 import io.flashraft.device.index.PrimaryIndex;
-import io.flashraft.protocol.Digest;
 import io.flashraft.protocol.Partitions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -92,10 +91,12 @@ final class ColdStart {
             for (int w = 0; w < workers; w++) {
                 Thread thread = new Thread(() -> {
                     try {
+                        Batch batch = new Batch(workers);
                         for (BlockReader.Block block; (block = reader.next()) != null; ) {
-                            scan(block.id, block.bytes);
+                            scan(block.id, block.bytes, batch);
                             reader.done(block);
                         }
+                        batch.flush();
                     } catch (RuntimeException e) {
                         workerFailure.compareAndSet(null, e);
                         reader.abort();
@@ -148,9 +149,11 @@ final class ColdStart {
     }
 
     /** Finds a block's valid records, keeps those of its newest use, and indexes them. */
-    private void scan(int block, ByteBuffer buffer) {
+    private void scan(int block, ByteBuffer buffer, Batch batch) {
         int blockSize = blocks.blockSize();
-        List<int[]> valid = new ArrayList<>();
+        int[] validPos = batch.validPositions(blockSize);
+        int[] validLength = batch.validLengths;
+        int validCount = 0;
         long maxSeq = 0;
         for (int pos = 0; pos + RecordFormat.HEADER_LENGTH <= blockSize; ) {
             if (!RecordFormat.hasMagic(buffer, pos)) {
@@ -166,32 +169,33 @@ final class ColdStart {
                 pos += RecordFormat.ALIGNMENT;
                 continue;
             }
-            valid.add(new int[] {pos, length});
+            validPos[validCount] = pos;
+            validLength[validCount++] = length;
             maxSeq = Math.max(maxSeq, RecordFormat.blockSequence(buffer, pos));
             pos += RecordFormat.paddedLength(length);
         }
         blocksDone.incrementAndGet();
-        if (valid.isEmpty() || maxSeq <= blocks.freedSequence(block)) {
-            leftovers.addAndGet(valid.size());
+        if (validCount == 0 || maxSeq <= blocks.freedSequence(block)) {
+            leftovers.addAndGet(validCount);
             return;
         }
         blocks.recovered(block, maxSeq);
         long blockVersions = 0;
         long blockHidden = 0;
-        for (int[] record : valid) {
-            int pos = record[0];
+        for (int r = 0; r < validCount; r++) {
+            int pos = validPos[r];
             if (RecordFormat.blockSequence(buffer, pos) != maxSeq) {
                 continue;
             }
             blockVersions++;
-            if (!load(buffer, pos, record[1], block, maxSeq)) {
+            if (!load(buffer, pos, validLength[r], block, maxSeq, batch)) {
                 blockHidden++;
             }
         }
         // Counted once a block, so that the workers do not contend on the counters.
         versions.addAndGet(blockVersions);
         hidden.addAndGet(blockHidden);
-        leftovers.addAndGet(valid.size() - blockVersions);
+        leftovers.addAndGet(validCount - blockVersions);
     }
 
     /**
@@ -298,8 +302,7 @@ final class ColdStart {
     private SetRef set(ByteBuffer buffer, int pos) {
         int setLength = buffer.get(pos + RecordFormat.SET_LENGTH_OFFSET) & 0xFF;
         SetRef last = lastSet.get();
-        if (last.bytes().length == setLength
-                && buffer.slice(pos + RecordFormat.HEADER_LENGTH, setLength).equals(ByteBuffer.wrap(last.bytes()))) {
+        if (sameBytes(buffer, pos + RecordFormat.HEADER_LENGTH, last.bytes(), setLength)) {
             return last;
         }
         byte[] setBytes = new byte[setLength];
@@ -310,12 +313,26 @@ final class ColdStart {
         return set;
     }
 
-    /** Indexes one version unless a marker hides it or the index holds a newer one. */
-    private boolean load(ByteBuffer buffer, int pos, int length, int block, long seq) {
-        byte[] digestBytes = new byte[Digest.LENGTH];
-        buffer.get(pos + RecordFormat.DIGEST_OFFSET, digestBytes);
-        Digest digest = Digest.of(digestBytes);
-        int partition = digest.partition();
+    /** Whether the buffer holds exactly these bytes at {@code at} (no allocation: once a record). */
+    private static boolean sameBytes(ByteBuffer buffer, int at, byte[] bytes, int length) {
+        if (bytes.length != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (buffer.get(at + i) != bytes[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Queues one version for indexing unless a marker hides it. Only what the index needs is
+     * copied out of the block, which goes back to the reader.
+     */
+    private boolean load(ByteBuffer buffer, int pos, int length, int block, long seq, Batch batch) {
+        int digestAt = pos + RecordFormat.DIGEST_OFFSET;
+        int partition = Partitions.of(buffer.get(digestAt), buffer.get(digestAt + 1));
         if (seq < meta.dropSequence[partition]) {
             return false;
         }
@@ -327,31 +344,129 @@ final class ColdStart {
                 return false;
             }
         }
-        int generation = buffer.getInt(pos + RecordFormat.GENERATION_OFFSET);
         boolean tombstone = (buffer.get(pos + RecordFormat.FLAGS_OFFSET) & RecordFormat.FLAG_TOMBSTONE) != 0;
-        long voidTime = tombstone ? 0 : Integer.toUnsignedLong(buffer.getInt(pos + RecordFormat.VOID_TIME_OFFSET));
-        int setId = set.id();
-        synchronized (partitionLocks[partition]) {
-            return index(digest, partition, block, pos, length, seq, generation, voidTime, logIndex, setId, tombstone);
-        }
+        batch.add(partition, buffer, digestAt, Location.pack(block, pos, RecordFormat.paddedLength(length)), seq,
+                buffer.getInt(pos + RecordFormat.GENERATION_OFFSET),
+                tombstone ? 0 : Integer.toUnsignedLong(buffer.getInt(pos + RecordFormat.VOID_TIME_OFFSET)),
+                logIndex, set.id(), tombstone);
+        return true;
     }
 
-    private boolean index(Digest digest, int partition, int block, int pos, int length, long seq, int generation,
-                          long voidTime, long logIndex, int setId, boolean tombstone) {
-        int entry = index.findOrInsert(digest);
-        long heldLocation = index.location(partition, entry);
-        if (heldLocation != 0) {
-            long held = index.logIndex(partition, entry);
-            int heldGeneration = index.generation(partition, entry);
-            long heldSeq = blocks.sequence(Location.block(heldLocation));
-            boolean newer = logIndex > held || (logIndex == held && (generation > heldGeneration
-                    || (generation == heldGeneration && seq > heldSeq)));
-            if (!newer) {
-                return true;
+    /**
+     * A worker's versions waiting to be indexed, in primitive arrays. The digests of a device
+     * fall in random partitions, so indexing them in block order touches a random partition table
+     * each time, and cache and TLB misses bound the rate; a full batch is sorted by partition
+     * and indexed one partition at a time, so each table is loaded once for many versions and
+     * its lock taken once.
+     */
+    private final class Batch {
+        /** At most this many versions wait (16 MiB): 64 per partition on average. */
+        private static final int MAX_CAPACITY = 1 << 18;
+        private static final int MIN_CAPACITY = 1 << 10;
+        /**
+         * Each version is one 64-byte slot of {@code slots}, so that indexing in partition order,
+         * which visits the versions in no order of their own, costs one cache line each:
+         * digest ints 0-1, 2-3, 4 and (partition, tombstone), location, block sequence,
+         * (generation, set id), void time, log index.
+         */
+        private static final int LONGS = 8;
+        private final int capacity;
+        private final long[] slots;
+        private final int[] partition;
+        private final int[] order;
+        private final int[] starts = new int[Partitions.COUNT + 1];
+        private int size;
+        /** The valid records of the block being scanned: position and length, reused block after block. */
+        private int[] validPositions = new int[0];
+        private int[] validLengths = new int[0];
+
+        /** Sized for this worker's share of the records the store held at its last checkpoint. */
+        Batch(int workers) {
+            long expected = 0;
+            for (long entries : meta.partitionEntries) {
+                expected += entries;
+            }
+            capacity = (int) Math.max(MIN_CAPACITY, Math.min(MAX_CAPACITY, expected / workers + 1));
+            slots = new long[capacity * LONGS];
+            partition = new int[capacity];
+            order = new int[capacity];
+        }
+
+        int[] validPositions(int blockSize) {
+            int most = blockSize / RecordFormat.ALIGNMENT;
+            if (validPositions.length < most) {
+                validPositions = new int[most];
+                validLengths = new int[most];
+            }
+            return validPositions;
+        }
+
+        void add(int p, ByteBuffer buffer, int digestAt, long loc, long sequence, int gen, long voidTimeSec, long index,
+                 int set, boolean isTombstone) {
+            int i = size++;
+            int at = i * LONGS;
+            partition[i] = p;
+            slots[at] = buffer.getLong(digestAt);
+            slots[at + 1] = buffer.getLong(digestAt + 8);
+            slots[at + 2] = (long) buffer.getInt(digestAt + 16) << 32 | (long) p << 1 | (isTombstone ? 1 : 0);
+            slots[at + 3] = loc;
+            slots[at + 4] = sequence;
+            slots[at + 5] = (long) gen << 32 | (set & 0xFFFF_FFFFL);
+            slots[at + 6] = voidTimeSec;
+            slots[at + 7] = index;
+            if (size == capacity) {
+                flush();
             }
         }
-        index.set(partition, entry, Location.pack(block, pos, RecordFormat.paddedLength(length)), generation,
-                voidTime, logIndex, setId, tombstone ? PrimaryIndex.FLAG_TOMBSTONE : 0);
-        return true;
+
+        /** Indexes every queued version, partition by partition (a counting sort on the partition). */
+        void flush() {
+            java.util.Arrays.fill(starts, 0);
+            for (int i = 0; i < size; i++) {
+                starts[partition[i] + 1]++;
+            }
+            for (int p = 0; p < Partitions.COUNT; p++) {
+                starts[p + 1] += starts[p];
+            }
+            int[] next = java.util.Arrays.copyOf(starts, Partitions.COUNT);
+            for (int i = 0; i < size; i++) {
+                order[next[partition[i]]++] = i;
+            }
+            for (int p = 0; p < Partitions.COUNT; p++) {
+                if (starts[p] == starts[p + 1]) {
+                    continue;
+                }
+                synchronized (partitionLocks[p]) {
+                    for (int k = starts[p]; k < starts[p + 1]; k++) {
+                        index(p, order[k] * LONGS);
+                    }
+                }
+            }
+            size = 0;
+        }
+
+        /** Keeps the version in the slot at {@code at} unless the index holds a newer one: log index, then generation, then block use. */
+        private void index(int p, int at) {
+            long d01 = slots[at];
+            long d23 = slots[at + 1];
+            long d4 = slots[at + 2];
+            int entry = ColdStart.this.index.findOrInsert(p, (int) (d01 >>> 32), (int) d01, (int) (d23 >>> 32), (int) d23,
+                    (int) (d4 >>> 32));
+            int generation = (int) (slots[at + 5] >>> 32);
+            long logIndex = slots[at + 7];
+            long heldLocation = ColdStart.this.index.location(p, entry);
+            if (heldLocation != 0) {
+                long held = ColdStart.this.index.logIndex(p, entry);
+                int heldGeneration = ColdStart.this.index.generation(p, entry);
+                long heldSeq = blocks.sequence(Location.block(heldLocation));
+                boolean newer = logIndex > held || (logIndex == held && (generation > heldGeneration
+                        || (generation == heldGeneration && slots[at + 4] > heldSeq)));
+                if (!newer) {
+                    return;
+                }
+            }
+            ColdStart.this.index.set(p, entry, slots[at + 3], generation, slots[at + 6], logIndex, (int) slots[at + 5],
+                    (d4 & 1) != 0 ? PrimaryIndex.FLAG_TOMBSTONE : 0);
+        }
     }
 }

@@ -127,15 +127,19 @@ public final class PrimaryIndex {
      * would take two.
      */
     public int findOrInsert(Digest digest) {
-        Table t = tables[digest.partition()];
+        return findOrInsert(digest.partition(), intOf(digest, 0), intOf(digest, 1), intOf(digest, 2), intOf(digest, 3),
+                intOf(digest, 4));
+    }
+
+    /**
+     * The same, for a digest given as its five big-endian ints (cold start reads them straight
+     * from the device, without a {@code Digest} per record).
+     */
+    public int findOrInsert(int partition, int d0, int d1, int d2, int d3, int d4) {
+        Table t = tables[partition];
         if ((t.count + 1) * 4L > t.slots.length * 3L) {
             resize(t, Math.max(MIN_SLOTS, t.slots.length * 2));
         }
-        int d0 = intOf(digest, 0);
-        int d1 = intOf(digest, 1);
-        int d2 = intOf(digest, 2);
-        int d3 = intOf(digest, 3);
-        int d4 = intOf(digest, 4);
         int slot = d1 & t.mask;
         for (int ref; (ref = t.slots[slot]) != 0; slot = (slot + 1) & t.mask) {
             int entry = ref - 1;
