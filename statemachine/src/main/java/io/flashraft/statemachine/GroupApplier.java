@@ -50,6 +50,8 @@ public final class GroupApplier {
     private volatile long lastNowMs;
     /** The latest last-update stamp given to a command. */
     private long lastStamp;
+    /** Whether the last entry applied truncated a set: the group must checkpoint at it. */
+    private boolean truncatedInLastEntry;
 
     /**
      * @param group      this group's number
@@ -85,6 +87,7 @@ public final class GroupApplier {
     public List<byte[]> apply(long raftIndex, LogEntry entry) {
         long nowMs = Math.max(entry.nowMs(), lastNowMs);
         long stamp = lastStamp;
+        truncatedInLastEntry = false;
         sessions.expire(nowMs);
         List<byte[]> replies = new ArrayList<>(entry.commands().size());
         for (int i = 0; i < entry.commands().size(); i++) {
@@ -165,6 +168,7 @@ public final class GroupApplier {
                 return written(store.delete(ctx, evict.digest(),
                         WritePolicy.DEFAULT.withExpectedGeneration(evict.generation())));
             } else if (request instanceof Request.Truncate truncate) {
+                truncatedInLastEntry = true;
                 return new Reply.Count(store.truncate(ctx, truncate.set(), partitions));
             }
         } catch (IllegalArgumentException invalid) {
@@ -219,6 +223,17 @@ public final class GroupApplier {
 
     private static Reply.Single badRequest() {
         return Reply.Single.of(ResultCode.BAD_REQUEST);
+    }
+
+    /**
+     * Whether the entry just applied truncated a set. The group must then checkpoint at once (its
+     * stores and its replicated state): a truncate removes records without tombstones, so a
+     * restart must never replay an entry that precedes it over a store where it already happened
+     * (a replayed write would find the record gone and recreate it, outside the truncate's reach
+     * if the write names another set). Found by ReplicaDeterminismTest with -Pexhaustive.
+     */
+    public boolean mustCheckpointNow() {
+        return truncatedInLastEntry;
     }
 
     /** The group's number. */

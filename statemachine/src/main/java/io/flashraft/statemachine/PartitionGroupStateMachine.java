@@ -246,6 +246,9 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         try (Timer.Context ignored = applyTimer.time()) {
             replies = applyUntilDone(index, entry.getStateMachineLogEntry().getLogData().toByteArray());
             updateLastAppliedTermIndex(entry.getTerm(), index);
+            if (applier.mustCheckpointNow()) {
+                checkpointAfterTruncate(TermIndex.valueOf(entry.getTerm(), index));
+            }
         } finally {
             applyPermit.release();
         }
@@ -430,6 +433,16 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         }
         writeSnapshot(last);
         return last.getIndex();
+    }
+
+    /** A snapshot at a truncate's entry, so that no restart replays what precedes it ({@link GroupApplier#mustCheckpointNow}). */
+    private void checkpointAfterTruncate(TermIndex at) {
+        try {
+            writeSnapshot(at);
+        } catch (IOException e) {
+            LOG.error("group {}: cannot snapshot after the truncate at log index {}; a restart before the next "
+                    + "snapshot could replay entries from before it", applier.group(), at.getIndex(), e);
+        }
     }
 
     private byte[] stateBytes() {

@@ -113,23 +113,29 @@ class ReplicaDeterminismTest {
             applier = applier(store);
             List<List<byte[]>> replies = new ArrayList<>();
             byte[] checkpointState = state(applier);
+            int lastCheckpoint = 0;
             for (int i = 0; i < crashAt; i++) {
                 replies.add(applier.apply(i + 1, log.get(i)));
-                if (i + 1 == checkpointAt) {
+                // As the Ratis state machine does: a checkpoint where chosen, and after every truncate.
+                if (i + 1 == checkpointAt || applier.mustCheckpointNow()) {
                     applier.checkpoint(i + 1);
                     checkpointState = state(applier);
+                    lastCheckpoint = i + 1;
                 }
             }
             store.close();
             store = open();
             applier = applier(store);
             applier.readState(new io.flashraft.protocol.ByteReader(checkpointState, 0, checkpointState.length));
-            assertEquals(checkpointAt == 0 ? -1 : checkpointAt, applier.checkpointedRaftIndex());
-            while (replies.size() > checkpointAt) {
+            assertEquals(lastCheckpoint == 0 ? -1 : lastCheckpoint, applier.checkpointedRaftIndex());
+            while (replies.size() > lastCheckpoint) {
                 replies.remove(replies.size() - 1);
             }
-            for (int i = checkpointAt; i < log.size(); i++) {
+            for (int i = lastCheckpoint; i < log.size(); i++) {
                 replies.add(applier.apply(i + 1, log.get(i)));
+                if (applier.mustCheckpointNow()) {
+                    applier.checkpoint(i + 1);
+                }
             }
             return replies;
         }
