@@ -31,7 +31,8 @@ node_status() { curl -sf --max-time 2 "http://127.0.0.1:$(metrics_port "$1")/sta
 
 build_if_needed() {
   local newest
-  newest=$(find "$root" -path "$root/run" -prune -o \( -name '*.java' -o -name pom.xml \) -newer "$jar" -print -quit 2>/dev/null || true)
+  newest=$(find "$root" \( -path "$root/run" -o -name target -o -name .git \) -prune \
+    -o \( -name '*.java' -o -name pom.xml \) -newer "$jar" -print -quit 2>/dev/null || true)
   if [[ ! -f $jar || -n $newest ]]; then
     echo "== building the server (mvn package -DskipTests; the first build downloads dependencies)"
     (cd "$root" && mvn -B -ntp package -DskipTests -pl server -am | grep --line-buffered -E "Building FlashRaft|BUILD|ERROR")
