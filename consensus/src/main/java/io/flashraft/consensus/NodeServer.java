@@ -733,38 +733,29 @@ public final class NodeServer implements AutoCloseable {
         return division != null && division.getInfo().isLeader();
     }
 
-    /** The graceful stop of SIGTERM: hand off leadership, then {@link #close()}. */
-    public void shutdownGracefully(long handOffTimeoutMs) {
-        handOffLeadership(handOffTimeoutMs);
-        close();
-    }
-
     /**
      * Checkpoints every group (a snapshot, so a restart replays little), then stops the Ratis
-     * server and closes the stores.
+     * server and closes the stores. A graceful stop hands off leadership first
+     * ({@link #handOffLeadership}).
      */
     @Override
     public void close() {
-        stopping = true;
-        balancer.close();
-        evictor.close();
-        logRecovery.close();
-        snapshotAll();
-        machines.values().forEach(PartitionGroupStateMachine::stopRetrying);
-        try {
-            server.close();
-        } catch (IOException e) {
-            LOG.warn("node {}: closing the Ratis server: {}", self.id(), e.toString());
-        }
-        stores.values().forEach(RecordStore::close);
+        stop(true);
     }
 
     /** Stops at once, as a crash would look to the stores: nothing is checkpointed first. */
     public void halt() {
+        stop(false);
+    }
+
+    private void stop(boolean checkpoint) {
         stopping = true;
         balancer.close();
         evictor.close();
         logRecovery.close();
+        if (checkpoint) {
+            snapshotAll();
+        }
         machines.values().forEach(PartitionGroupStateMachine::stopRetrying);
         try {
             server.close();
