@@ -6,6 +6,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * One mapping of a YAML config file, read with typed getters that name the file and the full
@@ -50,6 +52,28 @@ final class ConfigSection {
 
     ConfigException error(String name, String problem) {
         return new ConfigException(file + ": " + key(name) + ": " + problem);
+    }
+
+    /** An error about the section as a whole (the problem names the key). */
+    ConfigException error(String problem) {
+        return new ConfigException(file + ": " + (path.isEmpty() ? "" : path + ": ") + problem);
+    }
+
+    /**
+     * Hands an optional integer setting to a setter whose object checks the range itself (the
+     * store's settings), so that the range is written down once.
+     */
+    void ifInt(String name, IntConsumer setter) throws ConfigException {
+        if (has(name)) {
+            setter.accept((int) integer(name, Integer.MIN_VALUE, Integer.MAX_VALUE));
+        }
+    }
+
+    /** The same for a 64-bit setting. */
+    void ifLong(String name, LongConsumer setter) throws ConfigException {
+        if (has(name)) {
+            setter.accept(integer(name, Long.MIN_VALUE, Long.MAX_VALUE));
+        }
     }
 
     boolean has(String name) {

@@ -117,15 +117,14 @@ public record NodeConfig(String nodeId, Path dataDir, ClusterConfig cluster, Raf
                 raft, stores, handOffTimeoutMs);
     }
 
-    /** A namespace's store on this node: shared settings at the namespace, the rest under storage. */
+    /**
+     * A namespace's store on this node: shared settings at the namespace, the rest under storage.
+     * Ranges are the store's own ({@code StoreConfig} checks them and names the key).
+     */
     private static StoreConfig store(ConfigSection ns, Path storeDir) throws ConfigException {
         StoreConfig.Builder b = StoreConfig.builder().dataDir(storeDir);
-        if (ns.has("default-ttl-sec")) {
-            b.defaultTtlSec(ns.integer("default-ttl-sec", 0, 0xFFFF_FFFFL));
-        }
-        if (ns.has("max-record-size-bytes")) {
-            b.maxRecordSizeBytes((int) ns.integer("max-record-size-bytes", 1024, StoreConfig.MAX_WRITE_BLOCK_BYTES));
-        }
+        ns.ifLong("default-ttl-sec", b::defaultTtlSec);
+        ns.ifInt("max-record-size-bytes", b::maxRecordSizeBytes);
         ConfigSection s = ns.section("storage");
         String engine = s.string("engine", "device");
         switch (engine) {
@@ -139,49 +138,24 @@ public record NodeConfig(String nodeId, Path dataDir, ClusterConfig cluster, Raf
         } else if (engine.equals("device")) {
             throw s.error("devices", "missing (required by the device engine)");
         }
-        if (s.has("device-size-bytes")) {
-            b.deviceSizeBytes(s.integer("device-size-bytes", 0, Long.MAX_VALUE));
-        }
-        if (s.has("write-block-size-bytes")) {
-            b.writeBlockSizeBytes((int) s.integer("write-block-size-bytes", StoreConfig.MIN_WRITE_BLOCK_BYTES,
-                    StoreConfig.MAX_WRITE_BLOCK_BYTES));
-        }
-        if (s.has("flush-interval-ms")) {
-            b.flushIntervalMs(s.integer("flush-interval-ms", 1, 3_600_000));
-        }
-        if (s.has("post-write-queue-blocks")) {
-            b.postWriteQueueBlocks((int) s.integer("post-write-queue-blocks", 0, 4096));
-        }
+        s.ifLong("device-size-bytes", b::deviceSizeBytes);
+        s.ifInt("write-block-size-bytes", b::writeBlockSizeBytes);
+        s.ifLong("flush-interval-ms", b::flushIntervalMs);
+        s.ifInt("post-write-queue-blocks", b::postWriteQueueBlocks);
         b.directIo(s.bool("direct-io", false));
-        if (s.has("defrag-low-water-percent")) {
-            b.defragLowWaterPercent((int) s.integer("defrag-low-water-percent", 1, 99));
-        }
-        if (s.has("defrag-blocks-per-pass")) {
-            b.defragBlocksPerPass((int) s.integer("defrag-blocks-per-pass", 1, 1 << 20));
-        }
-        if (s.has("maintenance-interval-ms")) {
-            b.maintenanceIntervalMs(s.integer("maintenance-interval-ms", 1, 3_600_000));
-        }
-        if (s.has("tombstone-retention-ms")) {
-            b.tombstoneRetentionMs(s.integer("tombstone-retention-ms", 0, Long.MAX_VALUE));
-        }
-        if (s.has("memory-limit-bytes")) {
-            b.memoryLimitBytes(s.integer("memory-limit-bytes", 0, Long.MAX_VALUE));
-        }
-        if (s.has("stop-writes-memory-percent")) {
-            b.stopWritesMemoryPercent((int) s.integer("stop-writes-memory-percent", 1, 100));
-        }
-        if (s.has("stop-writes-disk-percent")) {
-            b.stopWritesDiskPercent((int) s.integer("stop-writes-disk-percent", 1, 100));
-        }
-        if (s.has("evict-used-percent")) {
-            b.evictUsedPercent((int) s.integer("evict-used-percent", 0, 100));
-        }
+        s.ifInt("defrag-low-water-percent", b::defragLowWaterPercent);
+        s.ifInt("defrag-blocks-per-pass", b::defragBlocksPerPass);
+        s.ifLong("maintenance-interval-ms", b::maintenanceIntervalMs);
+        s.ifLong("tombstone-retention-ms", b::tombstoneRetentionMs);
+        s.ifLong("memory-limit-bytes", b::memoryLimitBytes);
+        s.ifInt("stop-writes-memory-percent", b::stopWritesMemoryPercent);
+        s.ifInt("stop-writes-disk-percent", b::stopWritesDiskPercent);
+        s.ifInt("evict-used-percent", b::evictUsedPercent);
         s.finish();
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw s.error("engine", e.getMessage());
+            throw ns.error(e.getMessage());
         }
     }
 }

@@ -72,6 +72,12 @@ class NodeConfigTest {
     }
 
     @Test
+    void aStoreSettingOutOfTheStoresRangeIsNamed() throws IOException {
+        assertRefused(VALID.replace("      device-size-bytes: 16777216\n", "      device-size-bytes: 16777216\n      flush-interval-ms: 0\n"),
+                "namespaces[0]: flush-interval-ms 0 outside 1..60000");
+    }
+
+    @Test
     void anUnknownKeyIsRefusedAsAProbableMisspelling() throws IOException {
         assertRefused(VALID.replace("cluster:\n", "cluster:\n  replication-factr: 3\n"),
                 "cluster.replication-factr: unknown setting");
