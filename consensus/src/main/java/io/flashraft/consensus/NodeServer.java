@@ -199,13 +199,24 @@ public final class NodeServer implements AutoCloseable {
         for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
             if (!existing.contains(entry.getValue().getGroupId())) {
                 LOG.info("node {}: creating partition group {}", self.id(), entry.getKey());
-                RaftClientReply reply = server.groupManagement(
-                        GroupManagementRequest.newAdd(clientId, selfId, callIds.incrementAndGet(), entry.getValue()));
-                if (!reply.isSuccess()) {
-                    throw new IOException("node " + self.id() + " could not create group " + entry.getKey() + ": "
-                            + reply.getException());
-                }
+                addGroup(entry.getValue(), true);
             }
+        }
+    }
+
+    /**
+     * Adds a group to the running Ratis server, formatting its storage or recovering it; a
+     * leader's InstallSnapshot for the group waits until the add is done ({@link GroupAddGuard}).
+     */
+    private void addGroup(RaftGroup group, boolean format) throws IOException {
+        RaftClientReply reply;
+        try (GroupAddGuard.Adding adding = GroupAddGuard.adding(selfId, group.getGroupId())) {
+            reply = server.groupManagement(
+                    GroupManagementRequest.newAdd(clientId, selfId, callIds.incrementAndGet(), group, format));
+        }
+        if (!reply.isSuccess()) {
+            throw new IOException("node " + self.id() + " could not add group " + groupNumbers.get(group.getGroupId())
+                    + ": " + reply.getException());
         }
     }
 
@@ -506,11 +517,7 @@ public final class NodeServer implements AutoCloseable {
                     reopening.add(entry.getKey());
                 }
                 RaftStorageCheck.setAsideIfDamaged(raftDir, gid.getUuid().toString(), self.id());
-                RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(clientId, selfId,
-                        callIds.incrementAndGet(), entry.getValue(), !Files.exists(raftDir.resolve(gid.getUuid().toString()))));
-                if (!added.isSuccess()) {
-                    throw new IOException(String.valueOf(added.getException()));
-                }
+                addGroup(entry.getValue(), !Files.exists(raftDir.resolve(gid.getUuid().toString())));
                 reopening.remove(entry.getKey());
                 reopened++;
             } catch (IOException | RuntimeException e) {
