@@ -358,6 +358,11 @@ public final class NodeServer implements AutoCloseable {
         return new PartitionMap(version, routes);
     }
 
+    /** The registry where this node's own metrics live; the gateway adds its own there. */
+    public MetricRegistry metricRegistry() {
+        return metrics;
+    }
+
     /** Everything this node measures (its own metrics, its stores, its part of Ratis), labelled with its id. */
     public List<MetricSample> metrics() {
         return NodeMetrics.collect(self.id(), metrics, stores);

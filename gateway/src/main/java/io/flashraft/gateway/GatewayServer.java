@@ -3,37 +3,52 @@ package io.flashraft.gateway;
 import io.flashraft.consensus.NodeServer;
 import io.flashraft.device.RecordVersion;
 import io.flashraft.device.StoreSnapshot;
+import io.flashraft.protocol.ByteReader;
 import io.flashraft.protocol.ByteWriter;
+import io.flashraft.protocol.ClientFrames;
+import io.flashraft.protocol.ResultCode;
 import io.flashraft.protocol.DecodeException;
 import io.flashraft.statemachine.GroupExport;
 import io.flashraft.statemachine.PartitionGroupStateMachine;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's gateway port. For now it serves the operations between nodes: the handshake that
- * refuses a peer with another cluster config, and streaming a group's state to a replica being
- * rebuilt. Event loops only decode and hand off: exports run on a separate bounded pool.
+ * The node's gateway port, for clients and peers alike (docs/protocol.md, sections 11 and 12).
+ * Clients send requests (pipelined, answered in any order), ask for the cluster map and the
+ * node's group states; peers open with a handshake that refuses another cluster config, then
+ * forward requests, ask for leaders, and stream a group's state to a replica being rebuilt.
+ *
+ * <p>Every queue is bounded: a frame's size (a client's smaller than a peer's), the requests in
+ * flight per connection and per node (more are answered OVERLOADED), and the answers waiting to
+ * be written (a connection that does not read them is not read from). Event loops only decode
+ * and hand off: requests run in Ratis, exports on a separate bounded pool.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     /** Exports run at most this many at a time; more wait their turn. */
     private static final int EXPORT_THREADS = 2;
     private static final int IDLE_SECONDS = 120;
+    /** Requests one connection may have in flight; more are answered OVERLOADED. */
+    static final int MAX_IN_FLIGHT_PER_CONNECTION = 256;
+    /** Requests the whole node may have in flight; more are answered OVERLOADED. */
+    static final int MAX_IN_FLIGHT_PER_NODE = 4096;
 
     private final NodeServer node;
     private final String clusterHash;
@@ -44,20 +59,25 @@ public final class GatewayServer implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private final AtomicInteger nodeInFlight = new AtomicInteger();
+    private final PeerForwarder forwarder;
+    private final RequestRouter router;
     private final Channel channel;
 
     private GatewayServer(NodeServer node) throws InterruptedException {
         this.node = node;
         this.clusterHash = node.cluster().hash();
+        this.forwarder = new PeerForwarder(new PeerConnector(node.cluster(), node.self().id(), workerLoops));
+        this.router = new RequestRouter(node, forwarder);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossLoop, workerLoops)
                 .channel(Transport.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new ReadTimeoutHandler(IDLE_SECONDS, TimeUnit.SECONDS),
-                                new LengthFieldBasedFrameDecoder(PeerFrames.MAX_FRAME_BYTES, 0, 4, 0, 4),
-                                new PeerHandler());
+                        FrameDecoder decoder = new FrameDecoder(ClientFrames.MAX_REQUEST_FRAME_BYTES);
+                        ch.pipeline().addLast(new ReadTimeoutHandler(IDLE_SECONDS, TimeUnit.SECONDS), decoder,
+                                new ConnectionHandler(decoder));
                     }
                 });
         this.channel = bootstrap.bind(node.self().host(), node.self().gatewayPort()).sync().channel();
@@ -70,62 +90,150 @@ public final class GatewayServer implements AutoCloseable {
         return new GatewayServer(node);
     }
 
-    private final class PeerHandler extends SimpleChannelInboundHandler<ByteBuf> {
-        private boolean greeted;
+    /**
+     * One connection: a peer's when it opens with HELLO, else a client's. Decodes on the event
+     * loop and hands the work to the router; answers go back as they complete, in any order.
+     */
+    private final class ConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
+        private final FrameDecoder decoder;
+        private boolean identified;
+        private boolean peer;
+        /** Requests of this connection in flight; touched on its event loop only. */
+        private int inFlight;
+
+        ConnectionHandler(FrameDecoder decoder) {
+            this.decoder = decoder;
+        }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-            PeerFrames.Received received;
+            byte[] bytes = new byte[frame.readableBytes()];
+            frame.readBytes(bytes);
+            ByteReader in = new ByteReader(bytes, 0, bytes.length);
+            ClientFrames.Header header;
             try {
-                received = PeerFrames.Received.of(frame);
+                header = ClientFrames.readHeader(in);
             } catch (DecodeException malformed) {
                 refuse(ctx, 0, "malformed frame: " + malformed.getMessage());
                 return;
             }
-            try {
-                if (!greeted) {
-                    greet(ctx, received);
+            if (!identified) {
+                identified = true;
+                if (header.kind() == PeerFrames.HELLO) {
+                    greet(ctx, header, in);
                     return;
                 }
-                if (received.kind() == PeerFrames.LEADERS) {
-                    received.body().expectEnd("leaders");
-                    ctx.writeAndFlush(leaders(received.requestId()));
-                } else if (received.kind() == PeerFrames.SNAPSHOT_FETCH) {
-                    int group = received.body().readUnsignedShort();
-                    received.body().expectEnd("snapshot fetch");
-                    // The replica sends nothing while it ingests: the read timeout must not cut the export.
-                    ctx.pipeline().remove(ReadTimeoutHandler.class);
-                    exports.execute(() -> export(ctx.channel(), received.requestId(), group));
+            }
+            try {
+                if (peer) {
+                    peerFrame(ctx, header, in, bytes);
                 } else {
-                    refuse(ctx, received.requestId(), "unknown peer operation 0x" + Integer.toHexString(received.kind()));
+                    clientFrame(ctx, header, in, bytes);
                 }
             } catch (DecodeException malformed) {
-                refuse(ctx, received.requestId(), "malformed frame: " + malformed.getMessage());
+                answer(ctx, ClientFrames.Result.failure(header.requestId(), ResultCode.BAD_REQUEST, false,
+                        "malformed frame: " + malformed.getMessage()));
             }
         }
 
-        private void greet(ChannelHandlerContext ctx, PeerFrames.Received hello) {
-            if (hello.kind() != PeerFrames.HELLO) {
-                refuse(ctx, hello.requestId(), "a peer connection must open with HELLO");
+        private void clientFrame(ChannelHandlerContext ctx, ClientFrames.Header header, ByteReader in, byte[] bytes) {
+            switch (header.kind()) {
+                case ClientFrames.REQUEST -> operation(ctx, header, in, bytes, false);
+                case ClientFrames.MAP -> {
+                    in.expectEnd("map request");
+                    ctx.writeAndFlush(Unpooled.wrappedBuffer(ClientFrames.encode(header.requestId(), router.clusterMap())));
+                }
+                case ClientFrames.INFO -> {
+                    in.expectEnd("info request");
+                    ctx.writeAndFlush(Unpooled.wrappedBuffer(ClientFrames.encode(header.requestId(), router.nodeInfo())));
+                }
+                default -> throw new DecodeException("unknown frame kind 0x" + Integer.toHexString(header.kind()));
+            }
+        }
+
+        private void peerFrame(ChannelHandlerContext ctx, ClientFrames.Header header, ByteReader in, byte[] bytes) {
+            if (header.kind() == PeerFrames.FORWARD) {
+                operation(ctx, header, in, bytes, true);
+            } else if (header.kind() == PeerFrames.LEADERS) {
+                in.expectEnd("leaders");
+                ctx.writeAndFlush(leaders(header.requestId()));
+            } else if (header.kind() == PeerFrames.SNAPSHOT_FETCH) {
+                int group = in.readUnsignedShort();
+                in.expectEnd("snapshot fetch");
+                // The replica sends nothing while it ingests: the read timeout must not cut the export.
+                ctx.pipeline().remove(ReadTimeoutHandler.class);
+                exports.execute(() -> export(ctx.channel(), header.requestId(), group));
+            } else {
+                refuse(ctx, header.requestId(), "unknown peer operation 0x" + Integer.toHexString(header.kind()));
+            }
+        }
+
+        /** A REQUEST from a client or a FORWARD from a peer: admitted if there is room, then routed. */
+        private void operation(ChannelHandlerContext ctx, ClientFrames.Header header, ByteReader in, byte[] bytes,
+                               boolean fromPeer) {
+            int bodyStart = in.position();
+            ClientFrames.OperationRequest op = ClientFrames.readRequest(header, in);
+            if (inFlight >= MAX_IN_FLIGHT_PER_CONNECTION || nodeInFlight.incrementAndGet() > MAX_IN_FLIGHT_PER_NODE) {
+                if (inFlight < MAX_IN_FLIGHT_PER_CONNECTION) {
+                    nodeInFlight.decrementAndGet();
+                }
+                answer(ctx, ClientFrames.Result.failure(header.requestId(), ResultCode.OVERLOADED, false,
+                        "node " + node.self().id() + " has too many requests in flight"));
                 return;
             }
-            String hash = PeerFrames.readString(hello.body());
-            String peer = PeerFrames.readString(hello.body());
-            hello.body().expectEnd("hello");
-            if (!hash.equals(clusterHash)) {
-                LOG.warn("node {}: refusing peer {} at {}: its cluster config hash {} differs from ours {}",
-                        node.self().id(), peer, ctx.channel().remoteAddress(), hash, clusterHash);
-                refuse(ctx, hello.requestId(), "cluster config hash " + hash + " differs from " + clusterHash
-                        + " of node " + node.self().id());
+            inFlight++;
+            byte[] body = java.util.Arrays.copyOfRange(bytes, bodyStart, bytes.length);
+            router.execute(op, body, fromPeer).whenComplete((result, error) -> {
+                nodeInFlight.decrementAndGet();
+                ctx.executor().execute(() -> inFlight--);
+                if (error != null) {
+                    LOG.error("node {}: request {} failed inside the node", node.self().id(), op, error);
+                    result = ClientFrames.Result.failure(op.requestId(), ResultCode.UNAVAILABLE, op.request().isWrite(),
+                            "internal error: " + error);
+                }
+                answer(ctx, result);
+            });
+        }
+
+        private void answer(ChannelHandlerContext ctx, ClientFrames.Result result) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(ClientFrames.encode(result)));
+        }
+
+        private void greet(ChannelHandlerContext ctx, ClientFrames.Header hello, ByteReader in) {
+            try {
+                String hash = in.readString();
+                String peerId = in.readString();
+                in.expectEnd("hello");
+                if (!hash.equals(clusterHash)) {
+                    LOG.warn("node {}: refusing peer {} at {}: its cluster config hash {} differs from ours {}",
+                            node.self().id(), peerId, ctx.channel().remoteAddress(), hash, clusterHash);
+                    refuse(ctx, hello.requestId(), "cluster config hash " + hash + " differs from " + clusterHash
+                            + " of node " + node.self().id());
+                    return;
+                }
+            } catch (DecodeException malformed) {
+                refuse(ctx, hello.requestId(), "malformed hello: " + malformed.getMessage());
                 return;
             }
-            greeted = true;
+            peer = true;
+            decoder.maxFrameBytes(PeerFrames.MAX_FRAME_BYTES);
             ctx.writeAndFlush(PeerFrames.frame(PeerFrames.HELLO_OK, hello.requestId()));
         }
 
         @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            // A client that does not read its answers stops being read from: its answers never pile up.
+            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warn("node {}: peer connection {} failed: {}", node.self().id(), ctx.channel().remoteAddress(), cause.toString());
+            if (cause instanceof DecoderException) {
+                refuse(ctx, 0, cause.getMessage());
+                return;
+            }
+            LOG.debug("node {}: connection {} failed: {}", node.self().id(), ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         }
     }
@@ -138,11 +246,12 @@ public final class GatewayServer implements AutoCloseable {
         leaders.forEach((group, leaderTerm) -> {
             body.writeShort(group);
             body.writeLong(leaderTerm.term());
-            PeerFrames.writeString(body, leaderTerm.leader());
+            body.writeString(leaderTerm.leader());
         });
         return PeerFrames.frame(PeerFrames.LEADERS_REPLY, requestId, body);
     }
 
+    /** Answers with an error and closes: the connection's framing or handshake is broken. */
     private static void refuse(ChannelHandlerContext ctx, long requestId, String message) {
         ctx.writeAndFlush(PeerFrames.error(requestId, message)).addListener(f -> ctx.close());
     }
@@ -201,7 +310,7 @@ public final class GatewayServer implements AutoCloseable {
 
     private static io.netty.buffer.ByteBuf versions(long requestId, String namespace, int count, ByteWriter batch) {
         ByteWriter body = new ByteWriter(batch.size() + 64);
-        PeerFrames.writeString(body, namespace);
+        body.writeString(namespace);
         body.writeVarint(count);
         body.writeBytes(batch.array(), 0, batch.size());
         return PeerFrames.frame(PeerFrames.SNAPSHOT_VERSIONS, requestId, body);
@@ -216,6 +325,7 @@ public final class GatewayServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly();
+        forwarder.close();
         exports.shutdownNow();
         workerLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         bossLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();

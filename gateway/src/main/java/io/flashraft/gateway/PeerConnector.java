@@ -56,8 +56,8 @@ final class PeerConnector {
     /** The HELLO frame that opens every peer connection: the cluster config hash and this node's id. */
     ByteBuf hello() {
         ByteWriter hello = new ByteWriter(128);
-        PeerFrames.writeString(hello, cluster.hash());
-        PeerFrames.writeString(hello, selfId);
+        hello.writeString(cluster.hash());
+        hello.writeString(selfId);
         return PeerFrames.frame(PeerFrames.HELLO, 1, hello);
     }
 }

@@ -8,7 +8,6 @@ import io.flashraft.protocol.Digest;
 import io.flashraft.protocol.RequestCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Frames of the operations between nodes on the gateway port (docs/protocol.md, section 11).
@@ -25,6 +24,7 @@ import java.nio.charset.StandardCharsets;
  * SNAPSHOT_STATE  0x89 := chunk (at most 1 MiB of the state)
  * LEADERS         0x87 := (empty)                           asks for the leaders of the groups the peer hosts
  * LEADERS_REPLY   0x88 := count:varint (group:u16 term:i64 leader:str)*
+ * FORWARD         0x8A := the body of a client REQUEST (section 12), answered with a client RESULT frame
  * ERROR           0xFF := message:str                       the sender closes the connection after it
  * str     := length:varint UTF-8          bytes := length:varint bytes
  * version := digest set:name generation:u32 voidTimeSec:i64 lastUpdateStamp:i64 group:u16
@@ -48,11 +48,13 @@ final class PeerFrames {
     static final int LEADERS = 0x87;
     static final int LEADERS_REPLY = 0x88;
     static final int SNAPSHOT_STATE = 0x89;
+    /** A client request another node forwards; the body is the client's REQUEST body, the answer a RESULT frame. */
+    static final int FORWARD = 0x8A;
     /** The state of a group travels in chunks of at most this many bytes. */
     static final int STATE_CHUNK_BYTES = 1 << 20;
     /** The largest group state a replica accepts. */
     static final long MAX_STATE_BYTES = 1L << 30;
-    static final int ERROR = 0xFF;
+    static final int ERROR = io.flashraft.protocol.ClientFrames.ERROR;
 
     private PeerFrames() {
     }
@@ -75,7 +77,7 @@ final class PeerFrames {
 
     static ByteBuf error(long requestId, String message) {
         ByteWriter body = new ByteWriter(64);
-        writeString(body, message);
+        body.writeString(message);
         return frame(ERROR, requestId, body);
     }
 
@@ -93,24 +95,6 @@ final class PeerFrames {
         }
     }
 
-    static void writeString(ByteWriter out, String s) {
-        writeBytes(out, s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static String readString(ByteReader in) {
-        int length = in.readVarint();
-        return in.readUtf8(length);
-    }
-
-    static void writeBytes(ByteWriter out, byte[] bytes) {
-        out.writeVarint(bytes.length);
-        out.writeBytes(bytes, 0, bytes.length);
-    }
-
-    static byte[] readBytes(ByteReader in) {
-        return in.readBytes(in.readVarint());
-    }
-
     static void writeVersion(ByteWriter out, RecordVersion v) {
         RequestCodec.writeRecordAddress(out, v.digest(), v.set());
         out.writeInt(v.generation());
@@ -119,7 +103,7 @@ final class PeerFrames {
         out.writeShort(v.group());
         out.writeLong(v.logIndex());
         out.writeByte(v.tombstone() ? 1 : 0);
-        writeBytes(out, v.encodedBins());
+        out.writeLengthPrefixed(v.encodedBins());
     }
 
     static RecordVersion readVersion(ByteReader in) {
@@ -135,6 +119,6 @@ final class PeerFrames {
         if (tombstone > 1) {
             throw new DecodeException("tombstone flag " + tombstone);
         }
-        return new RecordVersion(digest, set, generation, voidTimeSec, stamp, group, logIndex, tombstone == 1, readBytes(in));
+        return new RecordVersion(digest, set, generation, voidTimeSec, stamp, group, logIndex, tombstone == 1, in.readLengthPrefixed());
     }
 }

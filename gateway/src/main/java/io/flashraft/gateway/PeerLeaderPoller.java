@@ -95,12 +95,12 @@ public final class PeerLeaderPoller implements AutoCloseable {
                     for (int i = 0; i < count; i++) {
                         int group = in.readUnsignedShort();
                         long term = in.readLong();
-                        leaders.put(group, new NodeServer.LeaderTerm(PeerFrames.readString(in), term));
+                        leaders.put(group, new NodeServer.LeaderTerm(in.readString(), term));
                     }
                     answer.complete(leaders);
                     ctx.close();
                 } else if (received.kind() == PeerFrames.ERROR) {
-                    answer.completeExceptionally(new IllegalStateException(PeerFrames.readString(in)));
+                    answer.completeExceptionally(new IllegalStateException(in.readString()));
                     ctx.close();
                 }
             }

@@ -126,7 +126,7 @@ public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseabl
                     if (state == null || state.size() != stateBytes) {
                         throw new IllegalStateException("versions arrived before the group state");
                     }
-                    String namespace = PeerFrames.readString(in);
+                    String namespace = in.readString();
                     int count = in.readCount(1, "versions");
                     for (int i = 0; i < count; i++) {
                         target.accept(namespace, PeerFrames.readVersion(in));
@@ -141,7 +141,7 @@ public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseabl
                     result.complete(index);
                     break;
                 case PeerFrames.ERROR:
-                    result.completeExceptionally(new IOException("the leader refused: " + PeerFrames.readString(in)));
+                    result.completeExceptionally(new IOException("the leader refused: " + in.readString()));
                     break;
                 default:
                     throw new IllegalStateException("unexpected peer frame 0x" + Integer.toHexString(frame.kind()));

@@ -6,8 +6,8 @@ import io.flashraft.consensus.TestCluster;
 import io.flashraft.statemachine.SnapshotInstaller;
 
 /** What runs beside each node of a test cluster here: its gateway port, installer and leader poller. */
-final class GatewayServices implements TestCluster.NodeServices {
-    static final GatewayServices INSTANCE = new GatewayServices();
+public final class GatewayServices implements TestCluster.NodeServices {
+    public static final GatewayServices INSTANCE = new GatewayServices();
     private static final long POLL_INTERVAL_MS = 200;
 
     @Override

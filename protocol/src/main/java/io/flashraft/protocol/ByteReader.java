@@ -106,6 +106,16 @@ public final class ByteReader {
         return s;
     }
 
+    /** A string framed as {@code length:varint} then that many bytes of strict UTF-8. */
+    public String readString() {
+        return readUtf8(readVarint());
+    }
+
+    /** Bytes framed as {@code length:varint} then that many bytes. */
+    public byte[] readLengthPrefixed() {
+        return readBytes(readVarint());
+    }
+
     /** Fails unless every byte of the range was read. */
     public void expectEnd(String what) {
         if (position != limit) {

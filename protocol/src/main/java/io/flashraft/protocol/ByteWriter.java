@@ -65,6 +65,17 @@ public final class ByteWriter {
         size += length;
     }
 
+    /** Writes {@code length:varint} then the string's UTF-8 bytes. */
+    public void writeString(String s) {
+        writeLengthPrefixed(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Writes {@code length:varint} then the bytes. */
+    public void writeLengthPrefixed(byte[] bytes) {
+        writeVarint(bytes.length);
+        writeBytes(bytes, 0, bytes.length);
+    }
+
     /** The array behind the writer; valid bytes are [0, size()). */
     public byte[] array() {
         return buffer;

@@ -73,6 +73,23 @@ public final class ReplyCodec {
         return reply;
     }
 
+    /**
+     * The outcome of an encoded reply without decoding it: a single reply's own code, OK for the
+     * others (their parts carry their own codes).
+     */
+    public static ResultCode codeOf(byte[] encoded) {
+        if (encoded.length < 1) {
+            throw new DecodeException("empty reply");
+        }
+        if ((encoded[0] & 0xFF) != SINGLE) {
+            return ResultCode.OK;
+        }
+        if (encoded.length < 2) {
+            throw new DecodeException("single reply without a code");
+        }
+        return ResultCode.ofCode(encoded[1] & 0xFF);
+    }
+
     /** Reads one reply. */
     public static Reply read(ByteReader in) {
         int kind = in.readUnsignedByte();

@@ -14,6 +14,16 @@ public enum ResultCode {
     BIN_TYPE_ERROR(4),
     RECORD_TOO_BIG(5),
     DEVICE_FULL(6),
+    /** The node asked does not lead the group; the result names the leader when it is known. Definite. */
+    NOT_LEADER(7),
+    /** The group cannot serve now (no leader known, no quorum, node stopping). Definite: nothing was proposed. */
+    UNAVAILABLE(8),
+    /** The request's time ran out; a write that was proposed by then is in doubt. */
+    TIMEOUT(9),
+    /** The node or the connection has too many requests in flight; nothing was done. Definite. */
+    OVERLOADED(10),
+    /** The connection is not allowed this operation (security arrives with its issue). Definite. */
+    UNAUTHORIZED(11),
     BAD_REQUEST(12),
     /**
      * The server cannot tell whether a retried write was applied, or what it answered: its
