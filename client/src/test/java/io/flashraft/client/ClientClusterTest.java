@@ -177,4 +177,101 @@ class ClientClusterTest {
             assertArrayEquals(blob, ((Value.BytesValue) client.get(key, BinSelection.ALL).bins().get("data")).value());
         }
     }
+
+    /** Runs one CLI command as the launcher would; answers its exit code, output and errors. */
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run cli(String... args) {
+        @picocli.CommandLine.Command(name = "flashraft")
+        final class Launcher {
+        }
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine line = io.flashraft.client.cli.ClientCli.addTo(new picocli.CommandLine(new Launcher()));
+        line.setOut(new java.io.PrintWriter(out));
+        line.setErr(new java.io.PrintWriter(err));
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add(1, "--seed=" + seeds(cluster, 0)[0]);
+        int code = line.execute(all.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void everyCliCommandWorksAgainstTheCluster() {
+        Run put = cli("put", NS, "cli", "k1", "name=Ada", "age=36", "tags=[\"a\",1]", "raw=bytes:00ff");
+        assertEquals(0, put.exitCode(), put.err());
+        assertTrue(put.out().contains("generation 1"), put.out());
+
+        Run get = cli("get", "--json", NS, "cli", "k1");
+        assertEquals(0, get.exitCode(), get.err());
+        assertEquals("{\"generation\":1,\"voidTimeSec\":0,\"bins\":{\"age\":36,\"name\":\"Ada\","
+                + "\"raw\":{\"bytes\":\"00ff\"},\"tags\":[\"a\",1]}}", get.out().trim());
+        Run table = cli("get", NS, "cli", "k1", "--bin", "name");
+        assertTrue(table.out().contains("name") && table.out().contains("\"Ada\"") && !table.out().contains("age"),
+                table.out());
+
+        assertEquals(0, cli("exists", NS, "cli", "k1").exitCode());
+        Run missing = cli("exists", NS, "cli", "nope");
+        assertEquals(1, missing.exitCode(), "not found is exit code 1");
+        assertTrue(missing.err().contains("NOT_FOUND"), missing.err());
+
+        Run operate = cli("operate", "--json", NS, "cli", "k1", "add:age=1", "read:age", "map-put:m[\"x\"]=2");
+        assertEquals(0, operate.exitCode(), operate.err());
+        assertTrue(operate.out().contains("\"age\":37"), operate.out());
+        assertTrue(cli("get", "--json", NS, "cli", "k1").out().contains("\"m\":{\"x\":2}"));
+
+        Run refused = cli("put", "--exists=create-only", NS, "cli", "k1", "a=1");
+        assertEquals(3, refused.exitCode(), "a definite refusal is exit code 3");
+        assertTrue(refused.err().contains("RECORD_EXISTS"), refused.err());
+
+        assertEquals(0, cli("touch", NS, "cli", "k1").exitCode());
+        cli("put", NS, "cli", "k2", "n=2");
+        Run batch = cli("batch-get", "--json", NS, "cli", "k1", "k2", "k3");
+        assertEquals(1, batch.exitCode(), "a batch with a missing record says so");
+        assertTrue(batch.out().startsWith("[{") && batch.out().trim().endsWith(",null]"), batch.out());
+
+        Run scan = cli("scan", NS, "--set", "cli");
+        assertEquals(0, scan.exitCode(), scan.err());
+        assertTrue(scan.out().contains("2 records"), scan.out());
+
+        assertEquals(0, cli("delete", NS, "cli", "k2").exitCode());
+        assertEquals(1, cli("delete", NS, "cli", "k2").exitCode());
+        Run truncate = cli("truncate", "--json", NS, "cli");
+        assertEquals("{\"removed\":1}", truncate.out().trim());
+
+        Run status = cli("status");
+        assertEquals(0, status.exitCode(), status.err());
+        for (int n = 0; n < 3; n++) {
+            assertTrue(status.out().contains(cluster.config().nodes().get(n).id()), status.out());
+        }
+        assertTrue(status.out().contains("partitions"), status.out());
+        Run statusJson = cli("status", "--json");
+        assertTrue(statusJson.out().contains("\"partitions\":1366") && statusJson.out().contains("\"up\":true"),
+                statusJson.out());
+
+        Run metrics = cli("metrics", "--match", "gateway_op_put");
+        assertEquals(0, metrics.exitCode(), metrics.err());
+        assertTrue(metrics.out().contains("flashraft_gateway_op_put_count"), metrics.out());
+
+        Run usage = cli("put", NS, "cli", "k9", "no-equals-sign");
+        assertEquals(2, usage.exitCode(), "bad usage is exit code 2");
+        assertTrue(cli("get", "--help").out().contains("Exit codes"));
+    }
+
+    @Test
+    void aCliCommandAgainstNoClusterSaysSoWithExitCodeFour() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        @picocli.CommandLine.Command(name = "flashraft")
+        final class Launcher {
+        }
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine line = io.flashraft.client.cli.ClientCli.addTo(new picocli.CommandLine(new Launcher()));
+        line.setErr(new java.io.PrintWriter(err));
+        assertEquals(4, line.execute("get", "--seed=127.0.0.1:" + closedPort, "--timeout-ms=1000", NS, "s", "k"));
+        assertTrue(err.toString().contains("UNAVAILABLE"), err.toString());
+    }
 }

@@ -1,11 +1,12 @@
 package io.flashraft.server;
 
+import io.flashraft.client.cli.ClientCli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code flashraft} launcher: the top of the module graph. The server runs as a subcommand;
- * the client's CLI commands and the benchmarks plug in beside it.
+ * the client's CLI commands ({@link ClientCli}) sit beside it.
  */
 @Command(name = "flashraft", mixinStandardHelpOptions = true, version = "FlashRaft 0.1.0",
         description = "A consensus-first replicated key-value store.",
@@ -19,7 +20,12 @@ public final class FlashRaftCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** The launcher with the server and every client command. */
+    public static CommandLine commandLine() {
+        return ClientCli.addTo(new CommandLine(new FlashRaftCommand()));
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new FlashRaftCommand()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }
