@@ -20,6 +20,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -60,6 +61,7 @@ public final class GatewayServer implements AutoCloseable {
         return thread;
     });
     private final AtomicInteger nodeInFlight = new AtomicInteger();
+    private final com.codahale.metrics.Counter pipelineErrors;
     private final PeerForwarder forwarder;
     private final RequestRouter router;
     private final Channel channel;
@@ -69,6 +71,8 @@ public final class GatewayServer implements AutoCloseable {
         this.clusterHash = node.cluster().hash();
         this.forwarder = new PeerForwarder(new PeerConnector(node.cluster(), node.self().id(), workerLoops));
         this.router = new RequestRouter(node, forwarder);
+        this.pipelineErrors = node.metricRegistry().counter("gateway.pipeline_errors");
+        node.metricRegistry().register("gateway.in_flight", (com.codahale.metrics.Gauge<Integer>) nodeInFlight::get);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossLoop, workerLoops)
                 .channel(Transport.serverChannel())
@@ -182,8 +186,7 @@ public final class GatewayServer implements AutoCloseable {
                 return;
             }
             inFlight++;
-            byte[] body = java.util.Arrays.copyOfRange(bytes, bodyStart, bytes.length);
-            router.execute(op, body, fromPeer).whenComplete((result, error) -> {
+            router.execute(op, new RequestRouter.Body(bytes, bodyStart), fromPeer).whenComplete((result, error) -> {
                 nodeInFlight.decrementAndGet();
                 ctx.executor().execute(() -> inFlight--);
                 if (error != null) {
@@ -233,7 +236,13 @@ public final class GatewayServer implements AutoCloseable {
                 refuse(ctx, 0, cause.getMessage());
                 return;
             }
-            LOG.debug("node {}: connection {} failed: {}", node.self().id(), ctx.channel().remoteAddress(), cause.toString());
+            if (!(cause instanceof java.io.IOException || cause instanceof ReadTimeoutException)) {
+                // Not the network: something in the pipeline threw. Counted, so tests can demand zero.
+                pipelineErrors.inc();
+                LOG.error("node {}: connection {} failed in the pipeline", node.self().id(), ctx.channel().remoteAddress(), cause);
+            } else {
+                LOG.debug("node {}: connection {} failed: {}", node.self().id(), ctx.channel().remoteAddress(), cause.toString());
+            }
             ctx.close();
         }
     }

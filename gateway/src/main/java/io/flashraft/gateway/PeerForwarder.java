@@ -54,7 +54,7 @@ final class PeerForwarder implements AutoCloseable {
      *
      * @param body the REQUEST body (after the frame header) as the client sent it
      */
-    CompletableFuture<ClientFrames.Result> forward(NodeAddress peer, byte[] body) {
+    CompletableFuture<ClientFrames.Result> forward(NodeAddress peer, RequestRouter.Body body) {
         if (closed) {
             return CompletableFuture.failedFuture(new NotSent("the gateway is closing", null));
         }
@@ -85,15 +85,16 @@ final class PeerForwarder implements AutoCloseable {
             return broken;
         }
 
-        CompletableFuture<ClientFrames.Result> send(long requestId, byte[] body) {
+        CompletableFuture<ClientFrames.Result> send(long requestId, RequestRouter.Body body) {
             CompletableFuture<ClientFrames.Result> answer = new CompletableFuture<>();
             pending.put(requestId, answer);
-            ByteBuf frame = Unpooled.buffer(4 + PeerFrames.HEADER_BYTES + body.length);
-            frame.writeInt(PeerFrames.HEADER_BYTES + body.length);
+            int length = body.frame().length - body.offset();
+            ByteBuf frame = Unpooled.buffer(4 + PeerFrames.HEADER_BYTES + length);
+            frame.writeInt(PeerFrames.HEADER_BYTES + length);
             frame.writeByte(PeerFrames.VERSION);
             frame.writeByte(PeerFrames.FORWARD);
             frame.writeLong(requestId);
-            frame.writeBytes(body);
+            frame.writeBytes(body.frame(), body.offset(), length);
             connected.addListener((ChannelFutureListener) done -> {
                 if (!done.isSuccess()) {
                     frame.release();

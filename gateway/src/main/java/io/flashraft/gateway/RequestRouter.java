@@ -55,13 +55,17 @@ final class RequestRouter {
         this.forwarded = metrics.counter("gateway.forwarded");
     }
 
+    /** The frame a request arrived in and where its REQUEST body starts: forwarded as it is, never re-encoded. */
+    record Body(byte[] frame, int offset) {
+    }
+
     /**
      * Runs one request.
      *
      * @param body      the REQUEST body as it arrived, forwarded unchanged when another node must run it
      * @param fromPeer  whether a peer forwarded it here: then it is never forwarded again
      */
-    CompletableFuture<Result> execute(OperationRequest op, byte[] body, boolean fromPeer) {
+    CompletableFuture<Result> execute(OperationRequest op, Body body, boolean fromPeer) {
         long startNs = System.nanoTime();
         String invalid = validate(op);
         CompletableFuture<Result> outcome;
@@ -112,7 +116,7 @@ final class RequestRouter {
         return List.of();
     }
 
-    private CompletableFuture<Result> route(OperationRequest op, byte[] body, boolean fromPeer) {
+    private CompletableFuture<Result> route(OperationRequest op, Body body, boolean fromPeer) {
         int group = op.group();
         boolean write = op.request().isWrite();
         boolean local = write ? node.leads(group) : node.hosts(group);
