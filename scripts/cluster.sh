@@ -3,7 +3,8 @@
 # conf/node1.yaml .. conf/node3.yaml, each with its data under run/data/nN, its log in
 # run/logs/nN.log and its pid in run/pids/nN.pid.
 #
-#   scripts/cluster.sh start     build if needed, start every node, wait for every group's leader, show status
+#   scripts/cluster.sh start     build if needed, start every node, wait for every group's leader, show status,
+#                                then a round trip through the CLI (bin/flashraft put, operate, get, status)
 #   scripts/cluster.sh stop      SIGTERM each node in turn (it hands off leadership, checkpoints, exits 0)
 #   scripts/cluster.sh status    each node's view of its groups (from its metrics port, /status)
 set -euo pipefail
@@ -74,6 +75,21 @@ start() {
   done
   echo " ready after ${waited} s"
   status
+  round_trip
+}
+
+# Shows the cluster working end to end, the way a user reaches it: the CLI, through a gateway.
+round_trip() {
+  local cli="$root/bin/flashraft"
+  echo "== a round trip through the CLI"
+  echo "\$ bin/flashraft put test demo hello greeting='hello from FlashRaft' visits=0"
+  "$cli" put test demo hello greeting='hello from FlashRaft' visits=0
+  echo "\$ bin/flashraft operate test demo hello add:visits=1 read:visits"
+  "$cli" operate test demo hello add:visits=1 read:visits
+  echo "\$ bin/flashraft get test demo hello"
+  "$cli" get test demo hello
+  echo "\$ bin/flashraft status"
+  "$cli" status
 }
 
 # One node at a time: each hands its groups to nodes still running, then exits.
