@@ -60,6 +60,8 @@ public final class FlashRaftClient implements AutoCloseable {
     private final AtomicLong roundRobin = new AtomicLong();
     private final Semaphore inFlight;
     private final long sessionId;
+    /** The groups that have answered a write of this session: the session is open there. */
+    private final java.util.Set<Integer> openedGroups = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private FlashRaftClient(ClientPolicy policy, List<String> seeds) {
@@ -360,8 +362,9 @@ public final class FlashRaftClient implements AutoCloseable {
             ClusterMap.Node node = target();
             long id = requestIds.incrementAndGet();
             int timeoutMs = (int) Math.max(1, Math.min(policy.attemptTimeoutMs(), remainingMs));
+            boolean opens = session != 0 && !openedGroups.contains(group);
             byte[] frame = ClientFrames.encode(new ClientFrames.OperationRequest(id, group, session, sequence, timeoutMs,
-                    ClientFrames.ReadMode.LINEARIZABLE, request));
+                    ClientFrames.ReadMode.LINEARIZABLE, opens, request));
             send(node.address(), id, frame)
                     // The node answers TIMEOUT itself when the attempt's time runs out; this covers a node that stalls.
                     .orTimeout(timeoutMs + 1_000L, TimeUnit.MILLISECONDS)
@@ -398,7 +401,21 @@ public final class FlashRaftClient implements AutoCloseable {
                 map.updateAndGet(m -> m.withLeader(group, answer.leaderId()));
             }
             if (answer.answered()) {
-                result.complete(ReplyCodec.decode(answer.reply()));
+                Reply reply = ReplyCodec.decode(answer.reply());
+                if (session != 0 && reply.code() == ResultCode.SESSION_UNKNOWN) {
+                    // The group forgot this session, or never had it: this attempt did nothing.
+                    openedGroups.remove(group);
+                    if (!inDoubt) {
+                        next();
+                    } else {
+                        result.completeExceptionally(new FlashRaftException(ResultCode.SESSION_UNKNOWN, true,
+                                "the group forgot this session while an earlier attempt was in doubt"));
+                    }
+                    return;
+                } else if (session != 0) {
+                    openedGroups.add(group);
+                }
+                result.complete(reply);
                 return;
             }
             last = new FlashRaftException(answer.code(), answer.inDoubt(), answer.message());
@@ -532,8 +549,10 @@ public final class FlashRaftClient implements AutoCloseable {
 
     private static Reply.Single expect(Reply.Single reply, ResultCode wanted) {
         if (reply.code() != wanted) {
-            // An answer from the log is definite, except IN_DOUBT: the session no longer knows this write's fate.
-            throw new FlashRaftException(reply.code(), reply.code() == ResultCode.IN_DOUBT, "");
+            // An answer from the log is definite, except IN_DOUBT and SESSION_UNKNOWN after an
+            // attempt in doubt: the session no longer knows this write's fate.
+            boolean inDoubt = reply.code() == ResultCode.IN_DOUBT || reply.code() == ResultCode.SESSION_UNKNOWN;
+            throw new FlashRaftException(reply.code(), inDoubt, "");
         }
         return reply;
     }

@@ -81,6 +81,7 @@ public final class TestCluster implements AutoCloseable {
         private RaftTuning tuning = TUNING;
         private NodeServices services = NO_SERVICES;
         private UnaryOperator<StoreConfig.Builder> store = UnaryOperator.identity();
+        private SessionConfig sessions = SessionConfig.DEFAULT;
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -108,6 +109,12 @@ public final class TestCluster implements AutoCloseable {
             return this;
         }
 
+        /** The session table settings of every group. */
+        public Builder sessions(SessionConfig sessionConfig) {
+            this.sessions = sessionConfig;
+            return this;
+        }
+
         /** Changes the record store settings of every node (a device store of 32 MiB by default). */
         public Builder store(UnaryOperator<StoreConfig.Builder> change) {
             this.store = change;
@@ -120,7 +127,7 @@ public final class TestCluster implements AutoCloseable {
                 nodes.add(new NodeAddress("n" + (i + 1), "127.0.0.1", freePort(), freePort(), freePort()));
             }
             ClusterConfig config = new ClusterConfig(nodes, 1, replicationFactor,
-                    List.of(NamespaceConfig.of(NAMESPACE, store.apply(storeConfig(dir)).build())), SessionConfig.DEFAULT);
+                    List.of(NamespaceConfig.of(NAMESPACE, store.apply(storeConfig(dir)).build())), sessions);
             TestCluster cluster = new TestCluster(config, dir, tuning, services, store);
             for (int i = 0; i < nodeCount; i++) {
                 cluster.startNode(i);

@@ -122,7 +122,7 @@ final class RequestRouter {
         boolean local = write ? node.leads(group) : node.hosts(group);
         if (local) {
             CompletableFuture<GroupResult> running = write
-                    ? node.submit(group, List.of(new Command(op.sessionId(), op.sequence(), op.request())))
+                    ? node.submit(group, List.of(new Command(op.sessionId(), op.sequence(), op.opensSession(), op.request())))
                     : node.read(group, op.request());
             return running
                     .orTimeout(op.effectiveTimeoutMs(), TimeUnit.MILLISECONDS)

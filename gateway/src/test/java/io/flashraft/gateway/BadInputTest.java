@@ -91,7 +91,7 @@ class BadInputTest {
         long sequence = 1;
         for (Request request : requests) {
             byte[] frame = ClientFrames.encode(new ClientFrames.OperationRequest(0, 0, 99, sequence++, 5_000,
-                    ClientFrames.ReadMode.LINEARIZABLE, request));
+                    ClientFrames.ReadMode.LINEARIZABLE, true, request));
             bodies.add(Arrays.copyOfRange(frame, 4 + ClientFrames.HEADER_BYTES, frame.length));
         }
         return bodies;
@@ -268,17 +268,20 @@ class BadInputTest {
     private static byte[] malformed(Random random, List<byte[]> valid, long requestId) {
         byte[] body = valid.get(random.nextInt(valid.size())).clone();
         int kind = ClientFrames.REQUEST;
-        switch (random.nextInt(7)) {
+        switch (random.nextInt(8)) {
             case 0 -> body = Arrays.copyOf(body, random.nextInt(body.length));
-            case 1 -> body[23] = (byte) 200;
+            case 1 -> body[24] = (byte) 200;
+            case 7 -> body[23] = (byte) 0x80;
             case 2 -> body[22] = 7;
             case 3 -> kind = 0x7E;
             case 4 -> body = concat(body, new byte[] {1, 2, 3});
             case 5 -> body[1] = 5;
-            default -> {
+            case 6 -> {
                 Arrays.fill(body, 2, 10, (byte) 0);
                 body[17] = 5;
+                body[23] = 0;
             }
+            default -> throw new IllegalStateException();
         }
         boolean wrongGroup = kind == ClientFrames.REQUEST && body.length >= 2 && (body[0] != 0 || body[1] != 0);
         if (!wrongGroup && decodesLocally(kind, body)) {
@@ -293,7 +296,7 @@ class BadInputTest {
             for (int i = 0; flooding.get(); i++) {
                 int k = i % PRELOADED;
                 connection.write(ClientFrames.encode(new ClientFrames.OperationRequest(i, 0, 0, 0, 5_000,
-                        ClientFrames.ReadMode.LINEARIZABLE, new Request.Get(NS, KeyDigest.of("pre", k), BinSelection.ALL))));
+                        ClientFrames.ReadMode.LINEARIZABLE, false, new Request.Get(NS, KeyDigest.of("pre", k), BinSelection.ALL))));
                 byte[] answer = connection.readFrame();
                 ByteReader in = new ByteReader(answer, 0, answer.length);
                 ClientFrames.Result result = ClientFrames.readResult(ClientFrames.readHeader(in), in);

@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * <pre>
  * frame   := length:u32 version:u8 (=1) kind:u8 requestId:u64 body     length counts what follows it
- * REQUEST        0x01 := group:u16 sessionId:i64 sequence:i64 timeoutMs:u32 readMode:u8 request
+ * REQUEST        0x01 := group:u16 sessionId:i64 sequence:i64 timeoutMs:u32 readMode:u8 flags:u8 request
+ *                        flags bit 0: the write opens its session in the group
  * MAP            0x02 := (empty)                                       asks for the cluster map
  * INFO           0x03 := (empty)                                       asks for the node's group states
  * RESULT         0x41 := code:u8 inDoubt:u8 leaderId:str leaderAddress:str message:str reply:bytes
@@ -42,6 +43,7 @@ public final class ClientFrames {
     public static final int INFO_REPLY = 0x43;
     public static final int ERROR = 0xFF;
     private static final int NO_LEADER_BYTE = 0xFF;
+    private static final int FLAG_OPENS_SESSION = 1;
 
     private ClientFrames() {
     }
@@ -82,9 +84,12 @@ public final class ClientFrames {
      * @param sessionId the client session, or 0 for none; a retried write keeps session and sequence
      * @param sequence  the request's sequence in its session, from 1 (0 without a session)
      * @param timeoutMs how long the node may take, 0 for {@link #DEFAULT_TIMEOUT_MS}
+     * @param opensSession whether the write may open its session in the group: a client sets it
+     *                  until the group has answered one of the session's writes, and again after
+     *                  the group said SESSION_UNKNOWN
      */
     public record OperationRequest(long requestId, int group, long sessionId, long sequence, int timeoutMs,
-                                   ReadMode readMode, Request request) {
+                                   ReadMode readMode, boolean opensSession, Request request) {
         public OperationRequest {
             Objects.requireNonNull(readMode, "readMode");
             Objects.requireNonNull(request, "request");
@@ -96,6 +101,9 @@ public final class ClientFrames {
             }
             if (sessionId == 0 ? sequence != 0 : sequence < 1) {
                 throw new IllegalArgumentException("session " + sessionId + " with sequence " + sequence);
+            }
+            if (opensSession && sessionId == 0) {
+                throw new IllegalArgumentException("only a session can be opened");
             }
             if (request.op() == Request.OpCode.EVICT) {
                 throw new IllegalArgumentException("evict is internal to the nodes");
@@ -118,6 +126,7 @@ public final class ClientFrames {
         out.writeLong(op.sequence());
         out.writeInt(op.timeoutMs());
         out.writeByte(op.readMode().ordinal());
+        out.writeByte(op.opensSession() ? FLAG_OPENS_SESSION : 0);
         RequestCodec.write(out, op.request());
         return finish(out);
     }
@@ -129,10 +138,15 @@ public final class ClientFrames {
         long sequence = in.readLong();
         int timeoutMs = in.readInt();
         ReadMode mode = ReadMode.ofCode(in.readUnsignedByte());
+        int flags = in.readUnsignedByte();
+        if ((flags & ~FLAG_OPENS_SESSION) != 0) {
+            throw new DecodeException("unknown request flags " + flags);
+        }
         Request request = RequestCodec.read(in);
         in.expectEnd("request");
         try {
-            return new OperationRequest(header.requestId(), group, session, sequence, timeoutMs, mode, request);
+            return new OperationRequest(header.requestId(), group, session, sequence, timeoutMs, mode,
+                    flags == FLAG_OPENS_SESSION, request);
         } catch (IllegalArgumentException e) {
             throw new DecodeException(e.getMessage());
         }

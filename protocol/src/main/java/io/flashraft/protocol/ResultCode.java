@@ -35,7 +35,14 @@ public enum ResultCode {
      * A bin operation that does not apply to the bin's current value: a list index out of range,
      * a pop from an empty or missing list.
      */
-    OP_NOT_APPLICABLE(14);
+    OP_NOT_APPLICABLE(14),
+    /**
+     * The group does not know the write's session (never opened there, or forgotten: idle too
+     * long, or pushed out by newer sessions) and the write did not open it: nothing was applied.
+     * A client whose earlier attempts of this write were not in doubt opens the session again
+     * with it; otherwise the write stays in doubt.
+     */
+    SESSION_UNKNOWN(15);
 
     private final int code;
 

@@ -18,7 +18,7 @@ class ClientFramesTest {
                 SourceDSL.longs().all(), SourceDSL.integers().between(0, ClientFrames.MAX_TIMEOUT_MS))
                 .checkAssert((request, requestId, timeoutMs) -> {
                     ClientFrames.OperationRequest op = new ClientFrames.OperationRequest(requestId, 7, 42, 3, timeoutMs,
-                            ClientFrames.ReadMode.LINEARIZABLE, request);
+                            ClientFrames.ReadMode.LINEARIZABLE, timeoutMs % 2 == 0, request);
                     byte[] frame = ClientFrames.encode(op);
                     ByteReader in = body(frame);
                     ClientFrames.Header header = ClientFrames.readHeader(in);
@@ -62,7 +62,7 @@ class ClientFramesTest {
     void aRequestThatBreaksTheRulesIsADecodeError() {
         Request get = new Request.Get("ns", KeyDigest.of("s", 1), BinSelection.ALL);
         byte[] frame = ClientFrames.encode(new ClientFrames.OperationRequest(1, 0, 0, 0, 0,
-                ClientFrames.ReadMode.LINEARIZABLE, get));
+                ClientFrames.ReadMode.LINEARIZABLE, false, get));
         byte[] badMode = frame.clone();
         badMode[4 + ClientFrames.HEADER_BYTES + 2 + 8 + 8 + 4] = 1;
         assertThrows(DecodeException.class, () -> decodeRequest(badMode));
@@ -70,6 +70,12 @@ class ClientFramesTest {
         sequenceWithoutSession[4 + ClientFrames.HEADER_BYTES + 2 + 8 + 7] = 5;
         DecodeException e = assertThrows(DecodeException.class, () -> decodeRequest(sequenceWithoutSession));
         assertEquals("session 0 with sequence 5", e.getMessage());
+        byte[] unknownFlag = frame.clone();
+        unknownFlag[4 + ClientFrames.HEADER_BYTES + 2 + 8 + 8 + 4 + 1] = 2;
+        assertThrows(DecodeException.class, () -> decodeRequest(unknownFlag));
+        byte[] openWithoutSession = frame.clone();
+        openWithoutSession[4 + ClientFrames.HEADER_BYTES + 2 + 8 + 8 + 4 + 1] = 1;
+        assertThrows(DecodeException.class, () -> decodeRequest(openWithoutSession));
         byte[] version = frame.clone();
         version[4] = 2;
         assertThrows(DecodeException.class, () -> ClientFrames.readHeader(body(version)));
@@ -79,7 +85,7 @@ class ClientFramesTest {
     void mutatedFramesDecodeOrAreRefusedWithADecodeError() {
         Gen<byte[]> frames = RequestCodecTest.requests().assuming(r -> r.op() != Request.OpCode.EVICT)
                 .map(r -> ClientFrames.encode(new ClientFrames.OperationRequest(5, 1, 9, 9, 100,
-                        ClientFrames.ReadMode.LINEARIZABLE, r)))
+                        ClientFrames.ReadMode.LINEARIZABLE, true, r)))
                 .map(frame -> Arrays.copyOfRange(frame, 4, frame.length));
         theory().forAll(DecoderFuzzTest.mutated(frames)).checkAssert(body -> {
             for (int kind : new int[] {ClientFrames.REQUEST, ClientFrames.RESULT, ClientFrames.MAP_REPLY, ClientFrames.INFO_REPLY}) {

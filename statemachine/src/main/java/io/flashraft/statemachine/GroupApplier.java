@@ -93,11 +93,13 @@ public final class GroupApplier {
         for (int i = 0; i < entry.commands().size(); i++) {
             Command command = entry.commands().get(i);
             stamp = Math.max(entry.stamp(), stamp + 1);
-            SessionTable.Lookup lookup = sessions.lookup(command.sessionId(), command.sequence());
+            SessionTable.Lookup lookup = sessions.lookup(command.sessionId(), command.sequence(), command.opensSession());
             if (lookup instanceof SessionTable.Applied applied) {
                 replies.add(applied.reply());
             } else if (lookup instanceof SessionTable.Expired) {
                 replies.add(ReplyCodec.encode(Reply.Single.of(ResultCode.IN_DOUBT)));
+            } else if (lookup instanceof SessionTable.Unknown) {
+                replies.add(ReplyCodec.encode(Reply.Single.of(ResultCode.SESSION_UNKNOWN)));
             } else {
                 WriteContext ctx = new WriteContext(group, storeIndex(raftIndex, i), nowMs, stamp);
                 byte[] reply = ReplyCodec.encode(execute(ctx, command.request()));

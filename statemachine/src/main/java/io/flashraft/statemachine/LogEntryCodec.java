@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <pre>
  * batch  := count:varint (1..4096) command*                 what a node submits to the leader
- * command:= sessionId:i64 sequence:i64 request              request as in RequestCodec
+ * command:= sessionId:i64 sequence:i64 opensSession:u8 request   request as in RequestCodec
  * entry  := version:u8 (=1) nowMs:i64 stamp:i64 batch       what the log holds
  * </pre>
  *
@@ -39,6 +39,7 @@ public final class LogEntryCodec {
         for (Command command : commands) {
             out.writeLong(command.sessionId());
             out.writeLong(command.sequence());
+            out.writeByte(command.opensSession() ? 1 : 0);
             RequestCodec.write(out, command.request());
         }
         return out.toByteArray();
@@ -78,8 +79,12 @@ public final class LogEntryCodec {
         for (int i = 0; i < count; i++) {
             long sessionId = in.readLong();
             long sequence = in.readLong();
+            int opens = in.readUnsignedByte();
+            if (opens > 1) {
+                throw new DecodeException("command " + i + ": opens-session flag " + opens);
+            }
             try {
-                commands.add(new Command(sessionId, sequence, RequestCodec.read(in)));
+                commands.add(new Command(sessionId, sequence, opens == 1, RequestCodec.read(in)));
             } catch (IllegalArgumentException e) {
                 throw new DecodeException("command " + i + ": " + e.getMessage());
             }

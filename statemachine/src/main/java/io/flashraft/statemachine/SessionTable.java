@@ -37,8 +37,13 @@ final class SessionTable {
     record Expired() implements Lookup {
     }
 
+    /** Of a session the table does not know, and the command may not open it: refuse it. */
+    record Unknown() implements Lookup {
+    }
+
     private static final Lookup APPLY = new Apply();
     private static final Lookup EXPIRED = new Expired();
+    private static final Lookup UNKNOWN = new Unknown();
 
     private final int windowSize;
     private final long idleMs;
@@ -63,13 +68,13 @@ final class SessionTable {
     }
 
     /** What to do with a command of this session and sequence. */
-    Lookup lookup(long sessionId, long sequence) {
+    Lookup lookup(long sessionId, long sequence, boolean opensSession) {
         if (sessionId == Command.NO_SESSION) {
             return APPLY;
         }
         Session session = sessions.get(sessionId);
         if (session == null) {
-            return APPLY;
+            return opensSession ? APPLY : UNKNOWN;
         }
         byte[] reply = session.replies.get(sequence);
         if (reply != null) {

@@ -71,6 +71,24 @@ class GroupApplierTest {
     }
 
     @Test
+    void aRetryWhoseSessionTheGroupForgotIsRefusedNotAppliedAgain() {
+        apply(T0, new Command(7, 1, true, increment()));
+        apply(T0 + 61_000, new Command(8, 1, true, increment()));
+        assertEquals(1, applier.sessionCount(), "session 7 expired after 60 s of log time");
+
+        Reply retried = apply(T0 + 61_000, new Command(7, 1, false, increment())).get(0);
+        assertEquals(ResultCode.SESSION_UNKNOWN, retried.code(), "the group cannot tell a forgotten retry from a new write");
+        Reply next = apply(T0 + 61_000, new Command(7, 2, false, increment())).get(0);
+        assertEquals(ResultCode.SESSION_UNKNOWN, next.code(), "nor does a refusal open the session");
+        assertEquals(Value.of(2L), counter(), "neither was applied");
+
+        assertEquals(ResultCode.OK, apply(T0 + 62_000, new Command(7, 2, true, increment())).get(0).code(),
+                "a write that may open the session opens it again");
+        assertEquals(ResultCode.OK, apply(T0 + 62_000, new Command(7, 3, false, increment())).get(0).code());
+        assertEquals(Value.of(4L), counter());
+    }
+
+    @Test
     void sessionsExpireByLogTimeNotByTheClock() {
         apply(T0, new Command(7, 1, increment()));
         apply(T0 + 59_000, new Command(8, 1, increment()));

@@ -193,7 +193,8 @@ class ReplicaDeterminismTest {
         long last = sequences.getOrDefault(session, 0L);
         long sequence = last > 0 && draw(in, 0, 4) == 0 ? draw(in, 1, (int) last) : last + 1;
         sequences.put(session, Math.max(last, sequence));
-        return new Command(session, sequence, request);
+        // One in eight may not open its session: refused wherever the session is unknown (expired).
+        return new Command(session, sequence, draw(in, 0, 7) != 0, request);
     }
 
     private static Request request(RandomnessSource in) {
