@@ -10,6 +10,7 @@ import io.flashraft.protocol.Digest;
 import io.flashraft.protocol.Partitions;
 import io.flashraft.protocol.RecordMeta;
 import io.flashraft.protocol.Reply;
+import io.flashraft.protocol.SendFailure;
 import io.flashraft.protocol.ReplyCodec;
 import io.flashraft.protocol.Request;
 import io.flashraft.protocol.ResultCode;
@@ -440,7 +441,7 @@ public final class FlashRaftClient implements AutoCloseable {
         }
 
         private void failed(ClusterMap.Node node, Throwable error) {
-            boolean sent = !(error instanceof NodeConnection.NotSent);
+            boolean sent = !(error instanceof SendFailure failure) || failure.sent();
             boolean write = request.isWrite();
             inDoubt |= sent && write;
             ResultCode code = error instanceof java.util.concurrent.TimeoutException ? ResultCode.TIMEOUT : ResultCode.UNAVAILABLE;

@@ -3,6 +3,7 @@ package io.flashraft.client;
 import io.flashraft.protocol.ByteReader;
 import io.flashraft.protocol.ClientFrames;
 import io.flashraft.protocol.DecodeException;
+import io.flashraft.protocol.SendFailure;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -16,7 +17,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,19 +30,7 @@ final class NodeConnection extends SimpleChannelInboundHandler<ByteBuf> {
     record Frame(ClientFrames.Header header, ByteReader body) {
     }
 
-    /** The request never reached the node: nothing happened. */
-    static final class NotSent extends IOException {
-        NotSent(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
 
-    /** The connection broke with the request sent: a write is in doubt. */
-    static final class Lost extends IOException {
-        Lost(String message) {
-            super(message);
-        }
-    }
 
     private final String address;
     private final ChannelFuture connected;
@@ -64,7 +52,7 @@ final class NodeConnection extends SimpleChannelInboundHandler<ByteBuf> {
                 .connect(host, port);
         connected.addListener((ChannelFutureListener) done -> {
             if (!done.isSuccess()) {
-                fail(new NotSent("cannot connect to " + address, done.cause()));
+                fail(SendFailure.notSent("cannot connect to " + address, done.cause()));
             }
         });
     }
@@ -77,7 +65,7 @@ final class NodeConnection extends SimpleChannelInboundHandler<ByteBuf> {
     CompletableFuture<Frame> send(long requestId, byte[] frame) {
         CompletableFuture<Frame> answer = new CompletableFuture<>();
         if (broken) {
-            answer.completeExceptionally(new NotSent("the connection to " + address + " is closed", null));
+            answer.completeExceptionally(SendFailure.notSent("the connection to " + address + " is closed", null));
             return answer;
         }
         pending.put(requestId, answer);
@@ -85,13 +73,13 @@ final class NodeConnection extends SimpleChannelInboundHandler<ByteBuf> {
             if (done.isSuccess()) {
                 done.channel().writeAndFlush(Unpooled.wrappedBuffer(frame)).addListener((ChannelFutureListener) written -> {
                     if (!written.isSuccess()) {
-                        complete(requestId, null, new NotSent("could not send to " + address, written.cause()));
+                        complete(requestId, null, SendFailure.notSent("could not send to " + address, written.cause()));
                     }
                 });
             }
         });
         if (broken) {
-            complete(requestId, null, new NotSent("the connection to " + address + " is closed", null));
+            complete(requestId, null, SendFailure.notSent("the connection to " + address + " is closed", null));
         }
         return answer;
     }
@@ -111,17 +99,17 @@ final class NodeConnection extends SimpleChannelInboundHandler<ByteBuf> {
             if (header.kind() == ClientFrames.ERROR) {
                 String message = in.readString();
                 ctx.close();
-                fail(new Lost("node " + address + " refused the connection: " + message));
+                fail(SendFailure.lost("node " + address + " refused the connection: " + message));
                 return;
             }
             complete(header.requestId(), new Frame(header, in), null);
         } catch (DecodeException e) {
             ctx.close();
-            fail(new Lost("malformed answer from " + address + ": " + e.getMessage()));
+            fail(SendFailure.lost("malformed answer from " + address + ": " + e.getMessage()));
         }
     }
 
-    private void complete(long requestId, Frame frame, IOException error) {
+    private void complete(long requestId, Frame frame, SendFailure error) {
         CompletableFuture<Frame> answer = pending.remove(requestId);
         if (answer == null) {
             return;
@@ -135,16 +123,16 @@ final class NodeConnection extends SimpleChannelInboundHandler<ByteBuf> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        fail(new Lost("the connection to " + address + " closed"));
+        fail(SendFailure.lost("the connection to " + address + " closed"));
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
-        fail(new Lost("the connection to " + address + " failed: " + cause));
+        fail(SendFailure.lost("the connection to " + address + " failed: " + cause));
     }
 
-    private void fail(IOException cause) {
+    private void fail(SendFailure cause) {
         broken = true;
         for (Long id : pending.keySet()) {
             complete(id, null, cause);

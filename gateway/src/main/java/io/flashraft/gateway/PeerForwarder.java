@@ -4,6 +4,7 @@ import io.flashraft.consensus.NodeAddress;
 import io.flashraft.protocol.ByteReader;
 import io.flashraft.protocol.ClientFrames;
 import io.flashraft.protocol.DecodeException;
+import io.flashraft.protocol.SendFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -11,7 +12,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,19 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * forwards a forwarded request again (one hop at most).
  */
 final class PeerForwarder implements AutoCloseable {
-    /** Thrown when the peer could not be reached: nothing was sent, so the outcome is definite. */
-    static final class NotSent extends IOException {
-        NotSent(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
 
-    /** Thrown when the connection broke after the request was sent: a write is in doubt. */
-    static final class Lost extends IOException {
-        Lost(String message) {
-            super(message);
-        }
-    }
 
     private final PeerConnector connector;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
@@ -56,7 +44,7 @@ final class PeerForwarder implements AutoCloseable {
      */
     CompletableFuture<ClientFrames.Result> forward(NodeAddress peer, RequestRouter.Body body) {
         if (closed) {
-            return CompletableFuture.failedFuture(new NotSent("the gateway is closing", null));
+            return CompletableFuture.failedFuture(SendFailure.notSent("the gateway is closing", null));
         }
         return connections.compute(peer.id(), (id, old) -> old == null || old.broken() ? new Connection(peer) : old)
                 .send(requestIds.incrementAndGet(), body);
@@ -75,7 +63,7 @@ final class PeerForwarder implements AutoCloseable {
                 if (done.isSuccess()) {
                     done.channel().writeAndFlush(connector.hello());
                 } else {
-                    fail(new NotSent("cannot reach " + peer.id() + " at " + peer.host() + ":" + peer.gatewayPort(),
+                    fail(SendFailure.notSent("cannot reach " + peer.id() + " at " + peer.host() + ":" + peer.gatewayPort(),
                             done.cause()));
                 }
             });
@@ -104,7 +92,7 @@ final class PeerForwarder implements AutoCloseable {
                     if (!written.isSuccess()) {
                         CompletableFuture<ClientFrames.Result> lost = pending.remove(requestId);
                         if (lost != null) {
-                            lost.completeExceptionally(new NotSent("could not send to " + peer.id(), written.cause()));
+                            lost.completeExceptionally(SendFailure.notSent("could not send to " + peer.id(), written.cause()));
                         }
                     }
                 });
@@ -113,7 +101,7 @@ final class PeerForwarder implements AutoCloseable {
                 // The connection broke while this request was being queued: it never reaches the peer.
                 CompletableFuture<ClientFrames.Result> gone = pending.remove(requestId);
                 if (gone != null) {
-                    gone.completeExceptionally(new NotSent("the connection to " + peer.id() + " is closed", null));
+                    gone.completeExceptionally(SendFailure.notSent("the connection to " + peer.id() + " is closed", null));
                 }
             }
             return answer;
@@ -142,22 +130,22 @@ final class PeerForwarder implements AutoCloseable {
                 }
             } catch (DecodeException e) {
                 ctx.close();
-                fail(new Lost("bad answer from " + peer.id() + ": " + e.getMessage()));
+                fail(SendFailure.lost("bad answer from " + peer.id() + ": " + e.getMessage()));
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            fail(new Lost("the connection to " + peer.id() + " closed"));
+            fail(SendFailure.lost("the connection to " + peer.id() + " closed"));
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
-            fail(new Lost("the connection to " + peer.id() + " failed: " + cause));
+            fail(SendFailure.lost("the connection to " + peer.id() + " failed: " + cause));
         }
 
-        private void fail(IOException cause) {
+        private void fail(SendFailure cause) {
             broken = true;
             pending.keySet().forEach(id -> {
                 CompletableFuture<ClientFrames.Result> answer = pending.remove(id);

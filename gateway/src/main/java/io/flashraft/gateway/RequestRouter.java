@@ -14,6 +14,7 @@ import io.flashraft.protocol.DecodeException;
 import io.flashraft.protocol.Digest;
 import io.flashraft.protocol.ReplyCodec;
 import io.flashraft.protocol.Request;
+import io.flashraft.protocol.SendFailure;
 import io.flashraft.protocol.ResultCode;
 import io.flashraft.statemachine.Command;
 import java.util.ArrayList;
@@ -144,7 +145,7 @@ final class RequestRouter {
                                 result.leaderAddress(), result.message(), result.reply());
                     }
                     Throwable cause = unwrap(error);
-                    if (cause instanceof PeerForwarder.NotSent) {
+                    if (cause instanceof SendFailure failure && !failure.sent()) {
                         return failure(op, ResultCode.UNAVAILABLE, false, cause.getMessage());
                     }
                     return timedOut(op, cause);

@@ -52,6 +52,18 @@ final class RecordCommands {
         }
     }
 
+    /** A command on one record. */
+    abstract static class OneRecord extends ClientCommand {
+        @Mixin
+        KeyOptions key;
+    }
+
+    /** A command that writes one record under a write policy. */
+    abstract static class WriteOneRecord extends OneRecord {
+        @ArgGroup(exclusive = false)
+        WriteOptions write = new WriteOptions();
+    }
+
     static Map<String, Value> parseBins(List<String> assignments) {
         Map<String, Value> bins = new LinkedHashMap<>();
         for (String assignment : assignments) {
@@ -65,11 +77,7 @@ final class RecordCommands {
     }
 
     @Command(name = "put", description = "Write bins of a record: put NAMESPACE SET KEY name=value...")
-    static final class Put extends ClientCommand {
-        @Mixin
-        KeyOptions key;
-        @ArgGroup(exclusive = false)
-        WriteOptions write = new WriteOptions();
+    static final class Put extends WriteOneRecord {
         @Parameters(index = "3..*", arity = "1..*", paramLabel = "BIN=VALUE",
                 description = "Values are JSON (42, 4.2, true, \"s\", [1,2], {\"k\":1}), bytes:<hex>, or plain text.")
         List<String> bins;
@@ -83,9 +91,7 @@ final class RecordCommands {
     }
 
     @Command(name = "get", description = "Read a record: all bins, or those named with --bin.")
-    static final class Get extends ClientCommand {
-        @Mixin
-        KeyOptions key;
+    static final class Get extends OneRecord {
         @Option(names = {"-b", "--bin"}, split = ",", paramLabel = "NAME", description = "Read only these bins.")
         List<String> binNames;
 
@@ -102,10 +108,7 @@ final class RecordCommands {
     }
 
     @Command(name = "exists", description = "Whether a record exists (exit code 0) or not (1), with its metadata.")
-    static final class Exists extends ClientCommand {
-        @Mixin
-        KeyOptions key;
-
+    static final class Exists extends OneRecord {
         @Override
         int run(FlashRaftClient client, PrintWriter out) {
             Key k = key.toKey();
@@ -119,12 +122,7 @@ final class RecordCommands {
     }
 
     @Command(name = "delete", description = "Delete a record (exit code 1 when it did not exist).")
-    static final class Delete extends ClientCommand {
-        @Mixin
-        KeyOptions key;
-        @ArgGroup(exclusive = false)
-        WriteOptions write = new WriteOptions();
-
+    static final class Delete extends WriteOneRecord {
         @Override
         int run(FlashRaftClient client, PrintWriter out) {
             Key k = key.toKey();
@@ -137,12 +135,7 @@ final class RecordCommands {
     }
 
     @Command(name = "touch", description = "Give a record a new generation and time to live.")
-    static final class Touch extends ClientCommand {
-        @Mixin
-        KeyOptions key;
-        @ArgGroup(exclusive = false)
-        WriteOptions write = new WriteOptions();
-
+    static final class Touch extends WriteOneRecord {
         @Override
         int run(FlashRaftClient client, PrintWriter out) {
             printMeta(out, client.touch(key.toKey(), write.policy()));
@@ -153,11 +146,7 @@ final class RecordCommands {
     @Command(name = "operate", description = {"Run bin operations on one record as one atomic step:",
             "  write:BIN=VALUE  read:BIN  add:BIN=NUMBER  append:BIN=TEXT  prepend:BIN=TEXT  delete:BIN",
             "  list-append:BIN=VALUE  list-pop:BIN=INDEX  map-put:BIN[KEY]=VALUE  map-get:BIN[KEY]"})
-    static final class Operate extends ClientCommand {
-        @Mixin
-        KeyOptions key;
-        @ArgGroup(exclusive = false)
-        WriteOptions write = new WriteOptions();
+    static final class Operate extends WriteOneRecord {
         @Parameters(index = "3..*", arity = "1..*", paramLabel = "OP")
         List<String> ops;
 
