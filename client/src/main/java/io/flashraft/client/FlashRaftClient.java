@@ -223,28 +223,42 @@ public final class FlashRaftClient implements AutoCloseable {
         return execute(map.get().groupOf(partition), scan).thenApply(reply -> (Reply.Scan) reply);
     }
 
+    /** Partitions whose first page a scan asks for at once, so a sparse namespace costs few round trips. */
+    private static final int SCAN_WINDOW = 64;
+    private static final int SCAN_PAGE_RECORDS = 1_000;
+
     /**
      * Reads every live record of a namespace (of one set, unless {@code set} is null), partition
-     * by partition, page by page; stops early when {@code limit} records were passed on.
+     * by partition in partition order, page by page; stops early when {@code limit} records were
+     * passed on. The first pages of {@value #SCAN_WINDOW} partitions are asked for at once.
      *
      * @return how many records were passed to {@code consumer}
      */
     public long scan(String namespace, String set, BinSelection selection, long limit, Consumer<StoredRecord> consumer) {
         long passed = 0;
-        for (int partition = 0; partition < Partitions.COUNT && passed < limit; partition++) {
-            Digest after = null;
-            boolean more = true;
-            while (more && passed < limit) {
-                Reply.Scan page = join(scanPageAsync(namespace, partition, after, 1_000, selection));
-                for (StoredRecord record : page.records()) {
-                    after = record.digest();
-                    if ((set == null || set.equals(record.set())) && passed < limit) {
-                        consumer.accept(record);
-                        passed++;
-                    }
-                }
-                more = page.more() && !page.records().isEmpty();
+        for (int from = 0; from < Partitions.COUNT && passed < limit; from += SCAN_WINDOW) {
+            List<CompletableFuture<Reply.Scan>> firstPages = new ArrayList<>(SCAN_WINDOW);
+            for (int partition = from; partition < Math.min(Partitions.COUNT, from + SCAN_WINDOW); partition++) {
+                firstPages.add(scanPageAsync(namespace, partition, null, SCAN_PAGE_RECORDS, selection));
             }
+            for (int i = 0; i < firstPages.size() && passed < limit; i++) {
+                Reply.Scan page = join(firstPages.get(i));
+                while (true) {
+                    Digest after = null;
+                    for (StoredRecord record : page.records()) {
+                        after = record.digest();
+                        if ((set == null || set.equals(record.set())) && passed < limit) {
+                            consumer.accept(record);
+                            passed++;
+                        }
+                    }
+                    if (!page.more() || after == null || passed >= limit) {
+                        break;
+                    }
+                    page = join(scanPageAsync(namespace, from + i, after, SCAN_PAGE_RECORDS, selection));
+                }
+            }
+            firstPages.forEach(page -> page.cancel(false));
         }
         return passed;
     }
@@ -398,7 +412,8 @@ public final class FlashRaftClient implements AutoCloseable {
         private void answered(ClusterMap.Node node, NodeConnection.Frame frame) {
             expectKind(frame, ClientFrames.RESULT);
             ClientFrames.Result answer = ClientFrames.readResult(frame.header(), frame.body());
-            if (!answer.leaderId().isEmpty() && !answer.leaderId().equals(node.id())) {
+            if (!answer.leaderId().isEmpty()) {
+                // Also when it is the node asked: a map fetched before the group had a leader knows none.
                 map.updateAndGet(m -> m.withLeader(group, answer.leaderId()));
             }
             if (answer.answered()) {

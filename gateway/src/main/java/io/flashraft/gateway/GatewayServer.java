@@ -76,6 +76,7 @@ public final class GatewayServer implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossLoop, workerLoops)
                 .channel(Transport.serverChannel())
+                .childOption(io.netty.channel.ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
