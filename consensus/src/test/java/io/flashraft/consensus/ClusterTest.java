@@ -154,8 +154,7 @@ class ClusterTest {
                 int checked = g;
                 TestCluster.await("node " + restarted + " catching up on group " + checked, Duration.ofSeconds(60), () -> {
                     int leader = cluster.leaderIndex(checked);
-                    return leader >= 0 && cluster.node(restarted).stateMachine(checked) != null
-                            && cluster.contentDigest(leader, checked, now).equals(cluster.contentDigest(restarted, checked, now));
+                    return leader >= 0 && cluster.sameContent(leader, restarted, checked, now);
                 });
             }
         }
@@ -240,8 +239,7 @@ class ClusterTest {
             for (int g = 0; g < 3; g++) {
                 int group = g;
                 TestCluster.await("the replicas of group " + group + " agreeing", Duration.ofSeconds(30), () ->
-                        cluster.contentDigest(0, group, now).equals(cluster.contentDigest(1, group, now))
-                                && cluster.contentDigest(1, group, now).equals(cluster.contentDigest(2, group, now)));
+                        cluster.sameContent(0, 1, group, now) && cluster.sameContent(1, 2, group, now));
             }
         }
     }

@@ -51,9 +51,7 @@ class LogDiskFullTest {
             for (int g = 0; g < 3; g++) {
                 int group = g;
                 TestCluster.await("node 3 reopening its log and holding node 1's contents of group " + group,
-                        Duration.ofSeconds(90), () ->
-                        cluster.node(2).stateMachine(group) != null
-                                && cluster.contentDigest(0, group, now).equals(cluster.contentDigest(2, group, now)));
+                        Duration.ofSeconds(90), () -> cluster.sameContent(2, 0, group, now));
             }
         } finally {
             run("umount", "-l", raftDir.toString());

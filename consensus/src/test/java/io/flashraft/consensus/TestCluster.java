@@ -2,6 +2,7 @@ package io.flashraft.consensus;
 
 import com.codahale.metrics.MetricRegistry;
 import io.flashraft.device.StoreConfig;
+import io.flashraft.statemachine.PartitionGroupStateMachine;
 import io.flashraft.statemachine.SessionConfig;
 import io.flashraft.statemachine.SnapshotInstaller;
 import java.io.IOException;
@@ -257,8 +258,19 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /** The content digest of a group's partitions on a node. */
+    /**
+     * The content digest of a group's partitions on a node as of {@code nowMs}; null while the
+     * node has no state machine for the group (starting, or reopening the group).
+     */
     public String contentDigest(int node, int group, long nowMs) {
-        return nodes[node].stateMachine(group).applier().contentDigest(nowMs);
+        PartitionGroupStateMachine machine = nodes[node].stateMachine(group);
+        return machine == null ? null : machine.applier().contentDigest(nowMs);
+    }
+
+    /** Whether two nodes hold the same contents of a group now (false while either has no state machine for it). */
+    public boolean sameContent(int node, int other, int group, long nowMs) {
+        String digest = contentDigest(node, group, nowMs);
+        return digest != null && digest.equals(contentDigest(other, group, nowMs));
     }
 
     private static int freePort() {

@@ -115,8 +115,7 @@ class SnapshotInstallTest {
             TestCluster.await("node " + rebuilt + " holding the leader's contents of group " + group,
                     Duration.ofSeconds(60), () -> {
                         int leader = cluster.leaderIndex(group);
-                        return leader >= 0 && cluster.contentDigest(leader, group, now)
-                                .equals(cluster.contentDigest(rebuilt, group, now));
+                        return leader >= 0 && cluster.sameContent(leader, rebuilt, group, now);
                     });
         }
     }
