@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
-/** {@code flashraft server --config conf/node1.yaml}: runs a node until SIGTERM or SIGINT. */
+/** {@code flashraft server --config run/conf/n1.yaml}: runs a node until SIGTERM or SIGINT. */
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = "Run a FlashRaft node until SIGTERM or SIGINT, then stop gracefully (exit 0).")
 final class ServerCommand implements Callable<Integer> {

@@ -31,16 +31,26 @@ class NodeConfigTest {
     Path dir;
 
     @Test
-    void theShippedConfigsLoadAndAgreeOnTheCluster() throws Exception {
-        Path conf = Path.of(System.getProperty("user.dir")).getParent().resolve("conf");
-        NodeConfig first = NodeConfig.load(conf.resolve("node1.yaml"));
-        for (int n = 2; n <= 3; n++) {
-            NodeConfig other = NodeConfig.load(conf.resolve("node" + n + ".yaml"));
-            assertEquals("n" + n, other.nodeId());
-            assertEquals(first.cluster().hash(), other.cluster().hash(), "node" + n + ".yaml describes the same cluster");
+    void theConfigsClusterShWritesLoadAndAgreeOnTheCluster() throws Exception {
+        for (int count : new int[] {3, 5}) {
+            Path run = dir.resolve("run" + count);
+            Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("scripts").resolve("cluster.sh");
+            ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), "configure", "--nodes", String.valueOf(count))
+                    .redirectErrorStream(true);
+            builder.environment().put("FLASHRAFT_RUN", run.toString());
+            Process configure = builder.start();
+            String output = new String(configure.getInputStream().readAllBytes());
+            assertEquals(0, configure.waitFor(), output);
+            NodeConfig first = NodeConfig.load(run.resolve("conf").resolve("n1.yaml"));
+            for (int n = 2; n <= count; n++) {
+                NodeConfig other = NodeConfig.load(run.resolve("conf").resolve("n" + n + ".yaml"));
+                assertEquals("n" + n, other.nodeId());
+                assertEquals(first.cluster().hash(), other.cluster().hash(), "n" + n + ".yaml describes the same cluster");
+                assertEquals(run.resolve("data").resolve("n" + n).normalize(), other.dataDir().normalize());
+            }
+            assertEquals(4 * count, first.cluster().groupCount());
+            assertEquals(3, first.cluster().replicationFactor());
         }
-        assertEquals(12, first.cluster().groupCount());
-        assertEquals(3, first.cluster().replicationFactor());
     }
 
     @Test
