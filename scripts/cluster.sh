@@ -21,6 +21,8 @@
 #
 # Ports: node n listens on raft port BASE+n, gateway port BASE+100+n and metrics port
 # BASE+200+n, with BASE = $FLASHRAFT_BASE_PORT (default 7100): n1 serves clients on 7201.
+# $FLASHRAFT_CLASSPATH, when set, runs the nodes from those classes instead of the built jar
+# (the tests do: they run before the jar is packaged).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jar="$root/server/target/flashraft.jar"
@@ -94,6 +96,7 @@ configure() {
 }
 
 build_if_needed() {
+  [[ -z ${FLASHRAFT_CLASSPATH:-} ]] || return 0
   local newest
   newest=$(find "$root" \( -path "$root/run" -o -name target -o -name .git \) -prune \
     -o \( -name '*.java' -o -name pom.xml \) -newer "$jar" -print -quit 2>/dev/null || true)
@@ -119,8 +122,10 @@ start_node() {
     return
   fi
   mkdir -p "$run/logs" "$run/pids"
+  local launch=(-jar "$jar")
+  [[ -z ${FLASHRAFT_CLASSPATH:-} ]] || launch=(-cp "$FLASHRAFT_CLASSPATH" io.flashraft.server.FlashRaftCommand)
   # shellcheck disable=SC2086
-  nohup java $FLASHRAFT_JAVA_OPTS -jar "$jar" server --config "$run/conf/n$n.yaml" >>"$run/logs/n$n.log" 2>&1 &
+  nohup java $FLASHRAFT_JAVA_OPTS "${launch[@]}" server --config "$run/conf/n$n.yaml" >>"$run/logs/n$n.log" 2>&1 &
   echo $! >"$run/pids/n$n.pid"
   echo "started n$n (pid $!, log $run/logs/n$n.log)"
 }
