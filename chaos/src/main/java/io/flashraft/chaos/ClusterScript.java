@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
  * @param javaOpts  the nodes' JVM options ({@code FLASHRAFT_JAVA_OPTS})
  */
 public record ClusterScript(Path root, Path runDir, int basePort, String classpath, String javaOpts) {
-    /** The gateway address of node n. */
-    public String gateway(int node) {
-        return "127.0.0.1:" + (basePort + 100 + node);
+    /** The gateway address of node n (in netns mode, its address in its namespace). */
+    public String gateway(int node) throws IOException, InterruptedException {
+        return run("address", String.valueOf(node)).strip();
     }
 
     /** Runs one verb and answers what the script printed. */

@@ -45,12 +45,14 @@ public final class ConsistencyRun implements Callable<Integer> {
         /** SIGSTOP the leader of a random group long enough for an election, then SIGCONT. */
         PAUSE,
         /** SIGKILL a group's leader, delete its data, start it: it is rebuilt from the leaders. */
-        WIPE
+        WIPE,
+        /** Cut a group's leader off from every other node (netns mode), then heal. */
+        PARTITION
     }
 
     @Option(names = "--workload", defaultValue = "register", description = "The workload: register.")
     String workload;
-    @Option(names = "--nemesis", split = ",", defaultValue = "kill,pause", description = "Faults: kill, pause, wipe.")
+    @Option(names = "--nemesis", split = ",", defaultValue = "kill,pause", description = "Faults: kill, pause, wipe, partition (needs --netns).")
     List<String> nemeses;
     @Option(names = "--time", defaultValue = "60", description = "Seconds of workload under faults.")
     int timeSec;
@@ -58,6 +60,8 @@ public final class ConsistencyRun implements Callable<Integer> {
     int faultIntervalSec;
     @Option(names = "--nodes", defaultValue = "3", description = "Cluster size: 3 or 5.")
     int nodes;
+    @Option(names = "--netns", description = "Run each node in its own network namespace (needed for partition).")
+    boolean netns;
     @Option(names = "--results", defaultValue = "results", description = "Where each run writes its directory.")
     Path results;
     @Option(names = "--root", defaultValue = ".", description = "The FlashRaft checkout (holds scripts/cluster.sh).")
@@ -106,6 +110,9 @@ public final class ConsistencyRun implements Callable<Integer> {
         for (String name : nemeses) {
             faults.add(Nemesis.valueOf(name.trim().toUpperCase()));
         }
+        if (faults.contains(Nemesis.PARTITION) && !netns) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "the partition nemesis needs --netns");
+        }
         Path directory = Files.createDirectories(results.resolve(Instant.now().toString().replace(':', '-') + "-" + workload));
         ClusterScript script = new ClusterScript(root.toAbsolutePath(), directory.resolve("cluster"), basePort, nodeClasspath,
                 nodeJavaOpts);
@@ -117,51 +124,14 @@ public final class ConsistencyRun implements Callable<Integer> {
         try (PrintWriter timeline = new PrintWriter(Files.newBufferedWriter(directory.resolve("timeline.txt")), true)) {
             Timeline log = message -> timeline.printf("%8.3f s  %s%n", (System.nanoTime() - startNs) / 1e9, message);
             log.line("starting a " + nodes + "-node cluster in " + script.runDir());
-            script.run("start", "--nodes", String.valueOf(nodes));
-            String[] seeds = new String[nodes];
-            for (int n = 1; n <= nodes; n++) {
-                seeds[n - 1] = script.gateway(n);
-            }
-            try (FlashRaftClient client = FlashRaftClient.connect(ClientPolicy.DEFAULT.withTimeouts(2_000, 20_000), seeds)) {
-                RegisterWorkload registers = new RegisterWorkload(client, "test", keys, recorder);
-                registers.setUp();
-                AtomicBoolean running = new AtomicBoolean(true);
-                List<Thread> threads = new ArrayList<>();
-                for (int w = 0; w < workers; w++) {
-                    int worker = w;
-                    Random workerRandom = new Random(seed * 31 + w);
-                    Thread thread = new Thread(() -> {
-                        while (running.get()) {
-                            History.Type type = registers.runOnce(worker, workerRandom);
-                            synchronized (counts) {
-                                counts.merge(type, 1L, Long::sum);
-                            }
-                        }
-                    }, "worker-" + w);
-                    thread.start();
-                    threads.add(thread);
+            try {
+                script.run(netns ? new String[] {"start", "--nodes", String.valueOf(nodes), "--netns"}
+                        : new String[] {"start", "--nodes", String.valueOf(nodes)});
+                String[] seeds = new String[nodes];
+                for (int n = 1; n <= nodes; n++) {
+                    seeds[n - 1] = script.gateway(n);
                 }
-                log.line("workload running: " + workers + " workers on " + keys + " registers");
-                long endNs = System.nanoTime() + timeSec * 1_000_000_000L;
-                for (int round = 0; System.nanoTime() + faultIntervalSec * 1_000_000_000L < endNs; round++) {
-                    Thread.sleep(faultIntervalSec * 1_000L / 2);
-                    synchronized (counts) {
-                        log.line("operations so far " + counts);
-                    }
-                    inject(faults.get(round % faults.size()), client, script, random, log, faultFailures);
-                }
-                while (System.nanoTime() < endNs) {
-                    Thread.sleep(200);
-                }
-                running.set(false);
-                for (Thread thread : threads) {
-                    thread.join();
-                }
-                log.line("workload stopped; final reads of every key");
-                Random finalReads = new Random(seed);
-                for (int k = 0; k < keys; k++) {
-                    registers.runOnce(0, finalReads);
-                }
+                runWorkload(script, seeds, recorder, counts, faults, random, log, faultFailures);
             } finally {
                 log.line("stopping the cluster");
                 script.run("stop");
@@ -180,6 +150,51 @@ public final class ConsistencyRun implements Callable<Integer> {
                 "faults that did not take effect: " + (faultFailures.isEmpty() ? "none" : faultFailures),
                 outcome.passed(minOk) ? "PASSED" : "FAILED") + "\n");
         return outcome;
+    }
+
+    /** The workload under faults, then the final reads. */
+    private void runWorkload(ClusterScript script, String[] seeds, HistoryRecorder recorder, Map<History.Type, Long> counts,
+                             List<Nemesis> faults, Random random, Timeline log, List<String> faultFailures) throws Exception {
+        try (FlashRaftClient client = FlashRaftClient.connect(ClientPolicy.DEFAULT.withTimeouts(2_000, 20_000), seeds)) {
+            RegisterWorkload registers = new RegisterWorkload(client, "test", keys, recorder);
+            registers.setUp();
+            AtomicBoolean running = new AtomicBoolean(true);
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                int worker = w;
+                Random workerRandom = new Random(seed * 31 + w);
+                Thread thread = new Thread(() -> {
+                    while (running.get()) {
+                        History.Type type = registers.runOnce(worker, workerRandom);
+                        synchronized (counts) {
+                            counts.merge(type, 1L, Long::sum);
+                        }
+                    }
+                }, "worker-" + w);
+                thread.start();
+                threads.add(thread);
+            }
+            log.line("workload running: " + workers + " workers on " + keys + " registers");
+            long endNs = System.nanoTime() + timeSec * 1_000_000_000L;
+            for (int round = 0; System.nanoTime() + faultIntervalSec * 1_000_000_000L < endNs; round++) {
+                Thread.sleep(faultIntervalSec * 1_000L / 2);
+                synchronized (counts) {
+                    log.line("operations so far " + counts);
+                }
+                inject(faults.get(round % faults.size()), client, script, random, log, faultFailures);
+            }
+            while (System.nanoTime() < endNs) {
+                Thread.sleep(200);
+            }
+            running.set(false);
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            log.line("workload stopped; final reads of every key");
+            for (int k = 0; k < keys; k++) {
+                registers.read(0, k);
+            }
+        }
     }
 
     private interface Timeline {
@@ -205,6 +220,16 @@ public final class ConsistencyRun implements Callable<Integer> {
                 log.line(script.run("kill", node).strip());
                 log.line(script.run("wipe", node).strip());
             }
+            case PARTITION -> {
+                StringBuilder others = new StringBuilder();
+                for (int n = 1; n <= nodes; n++) {
+                    if (!String.valueOf(n).equals(node)) {
+                        others.append(others.length() == 0 ? "" : ",").append(n);
+                    }
+                }
+                log.line(script.run("partition", node + "/" + others).strip());
+                log.line("rules in force:\n" + script.run("rules").strip());
+            }
         }
         String newLeader = awaitOtherLeader(client, group, leader.id());
         if (newLeader == null) {
@@ -215,6 +240,8 @@ public final class ConsistencyRun implements Callable<Integer> {
         }
         if (nemesis == Nemesis.PAUSE) {
             log.line(script.run("resume", node).strip());
+        } else if (nemesis == Nemesis.PARTITION) {
+            log.line(script.run("heal").strip());
         } else {
             log.line("restarting n" + node);
             script.run("restart", node);

@@ -54,7 +54,7 @@ class ConsistencyRunTest {
     }
 
     /** A base port whose raft, gateway and metrics ports for five nodes are all free now. */
-    private static int freePortBlock() throws IOException {
+    static int freePortBlock() throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             int base;
             try (ServerSocket socket = new ServerSocket(0)) {

@@ -445,12 +445,14 @@ public final class FlashRaftClient implements AutoCloseable {
                         next();
                     }
                 }
-                case UNAVAILABLE, OVERLOADED, TIMEOUT, IN_DOUBT -> {
-                    if (answer.code() == ResultCode.UNAVAILABLE) {
-                        refreshMap();
-                    }
+                case UNAVAILABLE, TIMEOUT, IN_DOUBT -> {
+                    // The node may be a leader cut off from its majority: the next attempt tries
+                    // another replica, which runs the request or names the leader it knows.
+                    suspect(node);
+                    refreshMap();
                     pause();
                 }
+                case OVERLOADED -> pause();
                 default -> result.completeExceptionally(new FlashRaftException(answer.code(), inDoubt, answer.message()));
             }
         }
@@ -465,9 +467,14 @@ public final class FlashRaftClient implements AutoCloseable {
                 result.completeExceptionally(error);
                 return;
             }
-            map.updateAndGet(m -> m.leaderOf(group) != null && m.leaderOf(group).id().equals(node.id()) ? forgetLeader(m, group) : m);
+            suspect(node);
             refreshMap();
             pause();
+        }
+
+        /** Stops taking {@code node} for the group's leader, if the map does. */
+        private void suspect(ClusterMap.Node node) {
+            map.updateAndGet(m -> m.leaderOf(group) != null && m.leaderOf(group).id().equals(node.id()) ? forgetLeader(m, group) : m);
         }
 
         /** Waits before the next attempt, longer each time, never past the deadline. */
@@ -499,7 +506,8 @@ public final class FlashRaftClient implements AutoCloseable {
             known.nodes().forEach(node -> addresses.add(node.address()));
         }
         seeds.stream().filter(seed -> !addresses.contains(seed)).forEach(addresses::add);
-        String address = addresses.get(attempt % addresses.size());
+        // Start at a different node each refresh: one stale node must not answer every time.
+        String address = addresses.get((int) ((attempt + roundRobin.get()) % addresses.size()));
         long id = requestIds.incrementAndGet();
         send(address, id, ClientFrames.encodeEmpty(ClientFrames.MAP, id))
                 .orTimeout(policy.attemptTimeoutMs(), TimeUnit.MILLISECONDS)

@@ -92,6 +92,12 @@ public final class NodeServer implements AutoCloseable {
 
     /** How often the eviction agent compares each store with its eviction mark. */
     private static final long EVICTION_INTERVAL_MS = 1_000;
+    /**
+     * A planted bug, for the consistency harness only: serve reads from this replica's local
+     * state without a read index (-Dflashraft.test.unsafe-local-reads=true). A replica cut off
+     * from the majority then answers stale values; the harness must catch it.
+     */
+    private static final boolean UNSAFE_LOCAL_READS = Boolean.getBoolean("flashraft.test.unsafe-local-reads");
     /** How long one round waits for a group to apply its evictions. */
     private static final long EVICTION_WAIT_MS = 30_000;
     /** The most evictions one round proposes to one group: one log entry. */
@@ -191,6 +197,10 @@ public final class NodeServer implements AutoCloseable {
     }
 
     private void startServer() throws IOException {
+        if (UNSAFE_LOCAL_READS) {
+            LOG.warn("node {}: UNSAFE LOCAL READS (a planted bug for the consistency tests): reads skip the read index",
+                    self.id());
+        }
         server.start();
         balancer.start();
         evictor.start();
@@ -440,6 +450,11 @@ public final class NodeServer implements AutoCloseable {
         RaftServer.Division division = division(group);
         if (division == null) {
             return CompletableFuture.completedFuture(GroupResult.notLeader(placement.preferredLeader(group).id()));
+        }
+        PartitionGroupStateMachine machine = machines.get(group);
+        if (UNSAFE_LOCAL_READS && machine != null) {
+            return CompletableFuture.completedFuture(GroupResult.ok(List.of(
+                    ReplyCodec.encode(machine.applier().query(read, clockMs.getAsLong())))));
         }
         RaftClientRequest request = request(group, RequestCodec.encode(read), RaftClientRequest.readRequestType());
         return submitAsync(request)

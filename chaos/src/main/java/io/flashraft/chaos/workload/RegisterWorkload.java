@@ -65,13 +65,14 @@ public final class RegisterWorkload {
         long k = random.nextInt(keys);
         return switch (random.nextInt(3)) {
             case 0 -> read(worker, k);
-            case 1 -> write(worker, k, values.incrementAndGet());
+            case 1 -> write(worker, k);
             default -> cas(worker, k, random.nextInt(4) == 0 ? values.get() : lastWritten.get((int) k),
                     values.incrementAndGet());
         };
     }
 
-    private History.Type read(int worker, long k) {
+    /** Reads key k as worker {@code worker}. */
+    public History.Type read(int worker, long k) {
         recorder.invoke(worker, "read", Arrays.asList(k, null));
         try {
             Record record = client.get(key(k), BinSelection.ALL);
@@ -82,7 +83,9 @@ public final class RegisterWorkload {
         }
     }
 
-    private History.Type write(int worker, long k, long value) {
+    /** Writes a value no one wrote before to key k, as worker {@code worker}. */
+    public History.Type write(int worker, long k) {
+        long value = values.incrementAndGet();
         List<Object> op = List.of(k, value);
         recorder.invoke(worker, "write", op);
         try {
