@@ -30,19 +30,18 @@ class SimulatedHistoriesTest {
 
     @Test
     void simulatedRegisterHistoriesAreLinearizable() {
-        theory().forAll(longs().all(), integers().between(1, 8), integers().between(1, 120)).checkAssert((seed, p, n) -> {
-            History history = SimulatedHistories.register(new Random(seed), p, n);
-            assertEquals(Linearizability.Verdict.VALID, HistoryChecker.check(HistoryChecker.Workload.REGISTER, history).verdict(),
-                    () -> text(history));
-        });
+        simulatedHistoriesAreValid(HistoryChecker.Workload.REGISTER, SimulatedHistories::register);
     }
 
     @Test
     void simulatedListAppendHistoriesAreStrictlySerializable() {
+        simulatedHistoriesAreValid(HistoryChecker.Workload.LIST_APPEND, SimulatedHistories::listAppend);
+    }
+
+    private static void simulatedHistoriesAreValid(HistoryChecker.Workload workload, Simulation simulation) {
         theory().forAll(longs().all(), integers().between(1, 8), integers().between(1, 120)).checkAssert((seed, p, n) -> {
-            History history = SimulatedHistories.listAppend(new Random(seed), p, n);
-            assertEquals(Linearizability.Verdict.VALID, HistoryChecker.check(HistoryChecker.Workload.LIST_APPEND, history).verdict(),
-                    () -> text(history));
+            History history = simulation.simulate(new Random(seed), p, n);
+            assertEquals(Linearizability.Verdict.VALID, HistoryChecker.check(workload, history).verdict(), () -> text(history));
         });
     }
 
