@@ -4,7 +4,7 @@ import io.flashraft.chaos.checker.HistoryChecker;
 import io.flashraft.chaos.checker.Linearizability;
 import io.flashraft.chaos.history.History;
 import io.flashraft.chaos.history.HistoryRecorder;
-import io.flashraft.chaos.workload.RegisterWorkload;
+import io.flashraft.chaos.workload.Workload;
 import io.flashraft.client.ClientPolicy;
 import io.flashraft.client.FlashRaftClient;
 import io.flashraft.protocol.ClusterMap;
@@ -50,7 +50,7 @@ public final class ConsistencyRun implements Callable<Integer> {
         PARTITION
     }
 
-    @Option(names = "--workload", defaultValue = "register", description = "The workload: register.")
+    @Option(names = "--workload", defaultValue = "register", description = "The workload: register, list-append, set, counter.")
     String workload;
     @Option(names = "--nemesis", split = ",", defaultValue = "kill,pause", description = "Faults: kill, pause, wipe, partition (needs --netns).")
     List<String> nemeses;
@@ -70,7 +70,7 @@ public final class ConsistencyRun implements Callable<Integer> {
     int basePort;
     @Option(names = "--workers", defaultValue = "4", description = "Concurrent client workers.")
     int workers;
-    @Option(names = "--keys", defaultValue = "3", description = "Registers.")
+    @Option(names = "--keys", defaultValue = "3", description = "Keys of the register and list-append workloads.")
     int keys;
     @Option(names = "--min-ok", defaultValue = "200", description = "Fewest ok operations a run must have.")
     long minOk;
@@ -103,9 +103,6 @@ public final class ConsistencyRun implements Callable<Integer> {
     }
 
     Outcome run() throws Exception {
-        if (!workload.equals("register")) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "the only workload so far is register");
-        }
         List<Nemesis> faults = new ArrayList<>();
         for (String name : nemeses) {
             faults.add(Nemesis.valueOf(name.trim().toUpperCase()));
@@ -117,10 +114,11 @@ public final class ConsistencyRun implements Callable<Integer> {
         ClusterScript script = new ClusterScript(root.toAbsolutePath(), directory.resolve("cluster"), basePort, nodeClasspath,
                 nodeJavaOpts);
         Random random = new Random(seed);
-        HistoryRecorder recorder = new HistoryRecorder(RegisterWorkload.HEADER, workers, System::nanoTime);
+        HistoryRecorder recorder = new HistoryRecorder(Workload.headerOf(workload), workers, System::nanoTime);
         Map<History.Type, Long> counts = new EnumMap<>(History.Type.class);
         List<String> faultFailures = new ArrayList<>();
         long startNs = System.nanoTime();
+        Workload used;
         try (PrintWriter timeline = new PrintWriter(Files.newBufferedWriter(directory.resolve("timeline.txt")), true)) {
             Timeline log = message -> timeline.printf("%8.3f s  %s%n", (System.nanoTime() - startNs) / 1e9, message);
             log.line("starting a " + nodes + "-node cluster in " + script.runDir());
@@ -131,7 +129,7 @@ public final class ConsistencyRun implements Callable<Integer> {
                 for (int n = 1; n <= nodes; n++) {
                     seeds[n - 1] = script.gateway(n);
                 }
-                runWorkload(script, seeds, recorder, counts, faults, random, log, faultFailures);
+                used = runWorkload(script, seeds, recorder, counts, faults, random, log, faultFailures);
             } finally {
                 log.line("stopping the cluster");
                 script.run("stop");
@@ -141,23 +139,23 @@ public final class ConsistencyRun implements Callable<Integer> {
         try (Writer out = Files.newBufferedWriter(directory.resolve("history.edn"))) {
             history.write(out);
         }
-        HistoryChecker.Result result = HistoryChecker.check(HistoryChecker.Workload.REGISTER_INDEPENDENT, history);
+        HistoryChecker.Result result = used.check(history);
         Outcome outcome = new Outcome(result.verdict(), counts, faultFailures, directory);
         Files.writeString(directory.resolve("verdict.txt"), String.join("\n",
                 "workload " + workload + ", nemeses " + nemeses + ", " + timeSec + " s, " + nodes + " nodes",
-                "verdict " + result.verdict() + (result.key() == null ? "" : " (key " + result.key() + ")"),
+                "verdict " + result.verdict() + (result.key() == null ? "" : " (" + result.key() + ")"),
                 "operations " + counts + " (at least " + minOk + " ok required)",
                 "faults that did not take effect: " + (faultFailures.isEmpty() ? "none" : faultFailures),
                 outcome.passed(minOk) ? "PASSED" : "FAILED") + "\n");
         return outcome;
     }
 
-    /** The workload under faults, then the final reads. */
-    private void runWorkload(ClusterScript script, String[] seeds, HistoryRecorder recorder, Map<History.Type, Long> counts,
+    /** The workload under faults, then the final reads; answers the workload, which checks the history. */
+    private Workload runWorkload(ClusterScript script, String[] seeds, HistoryRecorder recorder, Map<History.Type, Long> counts,
                              List<Nemesis> faults, Random random, Timeline log, List<String> faultFailures) throws Exception {
         try (FlashRaftClient client = FlashRaftClient.connect(ClientPolicy.DEFAULT.withTimeouts(2_000, 20_000), seeds)) {
-            RegisterWorkload registers = new RegisterWorkload(client, "test", keys, recorder);
-            registers.setUp();
+            Workload load = Workload.named(workload, client, "test", keys, recorder);
+            load.setUp();
             AtomicBoolean running = new AtomicBoolean(true);
             List<Thread> threads = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
@@ -165,7 +163,7 @@ public final class ConsistencyRun implements Callable<Integer> {
                 Random workerRandom = new Random(seed * 31 + w);
                 Thread thread = new Thread(() -> {
                     while (running.get()) {
-                        History.Type type = registers.runOnce(worker, workerRandom);
+                        History.Type type = load.runOnce(worker, workerRandom);
                         synchronized (counts) {
                             counts.merge(type, 1L, Long::sum);
                         }
@@ -174,7 +172,7 @@ public final class ConsistencyRun implements Callable<Integer> {
                 thread.start();
                 threads.add(thread);
             }
-            log.line("workload running: " + workers + " workers on " + keys + " registers");
+            log.line("workload " + workload + " running: " + workers + " workers");
             long endNs = System.nanoTime() + timeSec * 1_000_000_000L;
             for (int round = 0; System.nanoTime() + faultIntervalSec * 1_000_000_000L < endNs; round++) {
                 Thread.sleep(faultIntervalSec * 1_000L / 2);
@@ -191,9 +189,8 @@ public final class ConsistencyRun implements Callable<Integer> {
                 thread.join();
             }
             log.line("workload stopped; final reads of every key");
-            for (int k = 0; k < keys; k++) {
-                registers.read(0, k);
-            }
+            load.finalReads(0);
+            return load;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.flashraft.chaos.workload;
 
+import io.flashraft.chaos.checker.HistoryChecker;
 import io.flashraft.chaos.history.History;
 import io.flashraft.chaos.history.HistoryRecorder;
 import io.flashraft.client.FlashRaftClient;
@@ -27,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * fails at the read (another value) or at the write (the generation moved: another write came
  * between, with another value). A failure whose write may have been applied is {@code :info}.
  */
-public final class RegisterWorkload {
+public final class RegisterWorkload implements Workload {
     /** The header of the histories this workload records. */
     public static final String HEADER = "model cas-register init 0 (per key; jepsen.independent: :value is [key v])";
     private static final String SET = "register";
@@ -49,7 +50,13 @@ public final class RegisterWorkload {
         this.lastWritten = new AtomicLongArray(keys);
     }
 
+    @Override
+    public String header() {
+        return HEADER;
+    }
+
     /** Sets every key to 0, outside the history (its initial value). */
+    @Override
     public void setUp() {
         for (int k = 0; k < keys; k++) {
             client.put(key(k), Bins.of(BIN, Value.of(0)), WritePolicy.DEFAULT);
@@ -61,6 +68,7 @@ public final class RegisterWorkload {
      *
      * @return the completion's type
      */
+    @Override
     public History.Type runOnce(int worker, Random random) {
         long k = random.nextInt(keys);
         return switch (random.nextInt(3)) {
@@ -118,6 +126,18 @@ public final class RegisterWorkload {
             // GENERATION_MISMATCH and every other definite refusal: the swap did not happen.
             return done(worker, e.inDoubt() ? History.Type.INFO : History.Type.FAIL, "cas", op);
         }
+    }
+
+    @Override
+    public void finalReads(int worker) {
+        for (int k = 0; k < keys; k++) {
+            read(worker, k);
+        }
+    }
+
+    @Override
+    public HistoryChecker.Result check(History history) {
+        return HistoryChecker.check(HistoryChecker.Workload.REGISTER_INDEPENDENT, history);
     }
 
     private History.Type done(int worker, History.Type type, String f, Object value) {

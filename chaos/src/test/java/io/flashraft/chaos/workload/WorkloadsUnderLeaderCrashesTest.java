@@ -1,0 +1,111 @@
+package io.flashraft.chaos.workload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flashraft.chaos.checker.HistoryChecker;
+import io.flashraft.chaos.checker.Linearizability;
+import io.flashraft.chaos.history.History;
+import io.flashraft.chaos.history.HistoryRecorder;
+import io.flashraft.client.ClientPolicy;
+import io.flashraft.client.FlashRaftClient;
+import io.flashraft.consensus.TestCluster;
+import io.flashraft.gateway.GatewayServices;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Each workload through the real client and gateways of a 3-node in-JVM cluster while the
+ * leader of every group crashes once, one after another, each coming back: the recorded history,
+ * with in-doubt outcomes as {@code :info}, must pass the workload's checker.
+ */
+class WorkloadsUnderLeaderCrashesTest {
+    private static final int WORKERS = 4;
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"register", "list-append", "set", "counter"})
+    void theHistoryPassesItsCheckerThroughLeaderCrashes(String name) throws Exception {
+        HistoryRecorder recorder = new HistoryRecorder(Workload.headerOf(name), WORKERS, System::nanoTime);
+        AtomicLong ok = new AtomicLong();
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        Workload workload;
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).services(GatewayServices.INSTANCE).start()) {
+            cluster.awaitLeaders();
+            String[] seeds = new String[3];
+            for (int n = 0; n < 3; n++) {
+                seeds[n] = "127.0.0.1:" + cluster.config().nodes().get(n).gatewayPort();
+            }
+            try (FlashRaftClient client = FlashRaftClient.connect(ClientPolicy.DEFAULT.withTimeouts(2_000, 20_000), seeds)) {
+                workload = Workload.named(name, client, TestCluster.NAMESPACE, 3, recorder);
+                workload.setUp();
+                AtomicBoolean running = new AtomicBoolean(true);
+                Thread[] workers = new Thread[WORKERS];
+                for (int w = 0; w < WORKERS; w++) {
+                    int worker = w;
+                    Workload shared = workload;
+                    workers[w] = new Thread(() -> {
+                        Random random = new Random(worker);
+                        while (running.get()) {
+                            try {
+                                if (shared.runOnce(worker, random) == History.Type.OK) {
+                                    ok.incrementAndGet();
+                                }
+                            } catch (RuntimeException e) {
+                                errors.add(e);
+                                return;
+                            }
+                        }
+                    }, name + "-worker-" + w);
+                    workers[w].start();
+                }
+                for (int group = 0; group < cluster.config().groupCount(); group++) {
+                    long before = ok.get();
+                    TestCluster.await("ok operations before crashing the leader of group " + group, Duration.ofSeconds(60),
+                            () -> ok.get() >= before + 100);
+                    int victim = cluster.leaderIndex(group);
+                    cluster.halt(victim);
+                    int crashed = group;
+                    TestCluster.await("another leader of group " + group, Duration.ofSeconds(60),
+                            () -> cluster.leaderIndex(crashed) >= 0 && cluster.leaderIndex(crashed) != victim);
+                    assertNotEquals(victim, cluster.leaderIndex(group));
+                    cluster.startNode(victim);
+                }
+                long atEnd = ok.get();
+                TestCluster.await("ok operations after the crashes", Duration.ofSeconds(60), () -> ok.get() >= atEnd + 100);
+                running.set(false);
+                for (Thread worker : workers) {
+                    worker.join();
+                }
+                workload.finalReads(0);
+            }
+        }
+        assertTrue(errors.isEmpty(), "workers failed: " + errors);
+        History history = recorder.history();
+        Path file = Path.of("target", "histories", name + "-under-leader-crashes.edn");
+        write(history, file);
+        HistoryChecker.Result result = workload.check(history);
+        assertEquals(Linearizability.Verdict.VALID, result.verdict(), () -> result + " in " + file.toAbsolutePath());
+        assertTrue(ok.get() >= 400, "ok operations: " + ok.get());
+    }
+
+    private static void write(History history, Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        try (Writer out = Files.newBufferedWriter(file)) {
+            history.write(out);
+        }
+    }
+}
