@@ -390,8 +390,12 @@ public final class FlashRaftClient implements AutoCloseable {
                             } else {
                                 answered(node, answer);
                             }
-                        } catch (RuntimeException e) {
+                        } catch (FlashRaftException e) {
                             result.completeExceptionally(e);
+                        } catch (RuntimeException e) {
+                            // A garbled answer: whatever the node did, a write may have been applied.
+                            result.completeExceptionally(new FlashRaftException(ResultCode.UNAVAILABLE,
+                                    inDoubt || request.isWrite(), "bad answer from " + node.id() + ": " + e));
                         }
                     });
         }
@@ -464,7 +468,9 @@ public final class FlashRaftClient implements AutoCloseable {
             ResultCode code = error instanceof java.util.concurrent.TimeoutException ? ResultCode.TIMEOUT : ResultCode.UNAVAILABLE;
             last = new FlashRaftException(code, sent && write, "node " + node.id() + " at " + node.address() + ": " + error.getMessage());
             if (error instanceof DecodeException || error instanceof FlashRaftException) {
-                result.completeExceptionally(error);
+                // A garbled answer: the node may have run the request.
+                result.completeExceptionally(error instanceof FlashRaftException ? error
+                        : new FlashRaftException(ResultCode.UNAVAILABLE, inDoubt, "bad answer from " + node.id() + ": " + error.getMessage()));
                 return;
             }
             suspect(node);
@@ -480,7 +486,17 @@ public final class FlashRaftClient implements AutoCloseable {
         /** Waits before the next attempt, longer each time, never past the deadline. */
         private void pause() {
             long backoffMs = (long) policy.retryBackoffMs() << Math.min(pauses++, 4);
-            loops.schedule(this::next, backoffMs, TimeUnit.MILLISECONDS);
+            loops.schedule(this::nextOrFail, backoffMs, TimeUnit.MILLISECONDS);
+        }
+
+        /** {@link #next} from a scheduled task: nothing it throws may leave the caller waiting for ever. */
+        private void nextOrFail() {
+            try {
+                next();
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e instanceof FlashRaftException ? e
+                        : new FlashRaftException(ResultCode.UNAVAILABLE, inDoubt, "could not send: " + e));
+            }
         }
     }
 

@@ -74,8 +74,7 @@ class WorkloadsUnderLeaderCrashesTest {
                 }
                 for (int group = 0; group < cluster.config().groupCount(); group++) {
                     long before = ok.get();
-                    TestCluster.await("ok operations before crashing the leader of group " + group, Duration.ofSeconds(60),
-                            () -> ok.get() >= before + 100);
+                    awaitOk("before crashing the leader of group " + group, ok, before + 100, errors);
                     int victim = cluster.leaderIndex(group);
                     cluster.halt(victim);
                     int crashed = group;
@@ -83,9 +82,20 @@ class WorkloadsUnderLeaderCrashesTest {
                             () -> cluster.leaderIndex(crashed) >= 0 && cluster.leaderIndex(crashed) != victim);
                     assertNotEquals(victim, cluster.leaderIndex(group));
                     cluster.startNode(victim);
+                    // The next crash waits until the node that came back holds every group again.
+                    long now = System.currentTimeMillis();
+                    TestCluster.await("node " + victim + " caught up", Duration.ofSeconds(60), () -> {
+                        for (int g = 0; g < cluster.config().groupCount(); g++) {
+                            int leader = cluster.leaderIndex(g);
+                            if (leader < 0 || leader != victim && !cluster.sameContent(leader, victim, g, now)) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    });
                 }
                 long atEnd = ok.get();
-                TestCluster.await("ok operations after the crashes", Duration.ofSeconds(60), () -> ok.get() >= atEnd + 100);
+                awaitOk("after the crashes", ok, atEnd + 100, errors);
                 running.set(false);
                 for (Thread worker : workers) {
                     worker.join();
@@ -100,6 +110,16 @@ class WorkloadsUnderLeaderCrashesTest {
         HistoryChecker.Result result = workload.check(history);
         assertEquals(Linearizability.Verdict.VALID, result.verdict(), () -> result + " in " + file.toAbsolutePath());
         assertTrue(ok.get() >= 400, "ok operations: " + ok.get());
+    }
+
+    /** Waits for ok operations, failing at once with the workers' errors if they stopped. */
+    private static void awaitOk(String when, AtomicLong ok, long target, ConcurrentLinkedQueue<Throwable> errors) {
+        TestCluster.await("ok operations " + when, Duration.ofSeconds(60), () -> {
+            if (!errors.isEmpty()) {
+                throw new AssertionError("workers failed: " + errors, errors.peek());
+            }
+            return ok.get() >= target;
+        });
     }
 
     private static void write(History history, Path file) throws IOException {
