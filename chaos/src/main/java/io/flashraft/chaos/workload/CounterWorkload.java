@@ -35,11 +35,6 @@ public final class CounterWorkload implements Workload {
     }
 
     @Override
-    public String header() {
-        return HEADER;
-    }
-
-    @Override
     public void setUp() {
         client.put(key, Bins.of(BIN, Value.of(0)), WritePolicy.DEFAULT);
     }
@@ -56,7 +51,7 @@ public final class CounterWorkload implements Workload {
             client.operate(key, WritePolicy.DEFAULT, List.of(BinOp.add(BIN, Value.of(1))));
             type = History.Type.OK;
         } catch (FlashRaftException e) {
-            type = e.inDoubt() ? History.Type.INFO : History.Type.FAIL;
+            type = Workload.failed(e);
         }
         recorder.complete(worker, type, "add", 1L);
         return type;

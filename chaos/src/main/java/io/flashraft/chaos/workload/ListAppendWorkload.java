@@ -7,12 +7,10 @@ import io.flashraft.chaos.history.HistoryRecorder;
 import io.flashraft.client.FlashRaftClient;
 import io.flashraft.client.FlashRaftException;
 import io.flashraft.client.Key;
-import io.flashraft.client.Record;
 import io.flashraft.protocol.BinOp;
 import io.flashraft.protocol.BinSelection;
 import io.flashraft.protocol.Value;
 import io.flashraft.protocol.WritePolicy;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -44,11 +42,6 @@ public final class ListAppendWorkload implements Workload {
     }
 
     @Override
-    public String header() {
-        return HEADER;
-    }
-
-    @Override
     public void setUp() {
         // Keys start missing: a read of one is nil.
     }
@@ -66,21 +59,14 @@ public final class ListAppendWorkload implements Workload {
             client.operate(key(k), WritePolicy.DEFAULT, List.of(BinOp.listAppend(BIN, Value.of((Long) ((List<?>) txn.get(0)).get(2)))));
             return done(worker, History.Type.OK, txn);
         } catch (FlashRaftException e) {
-            return done(worker, e.inDoubt() ? History.Type.INFO : History.Type.FAIL, txn);
+            return done(worker, Workload.failed(e), txn);
         }
     }
 
     private History.Type read(int worker, long k) {
         recorder.invoke(worker, "txn", List.of(Arrays.asList(READ, k, null)));
         try {
-            Record record = client.get(key(k), BinSelection.ALL);
-            List<Object> list = null;
-            if (record != null && record.bins().get(BIN) instanceof Value.ListValue values) {
-                list = new ArrayList<>();
-                for (Value element : values.elements()) {
-                    list.add(((Value.IntegerValue) element).value());
-                }
-            }
+            List<Object> list = Workload.integers(client.get(key(k), BinSelection.ALL), BIN);
             return done(worker, History.Type.OK, List.of(Arrays.asList(READ, k, list)));
         } catch (FlashRaftException e) {
             return done(worker, History.Type.FAIL, List.of(Arrays.asList(READ, k, null)));

@@ -50,11 +50,6 @@ public final class RegisterWorkload implements Workload {
         this.lastWritten = new AtomicLongArray(keys);
     }
 
-    @Override
-    public String header() {
-        return HEADER;
-    }
-
     /** Sets every key to 0, outside the history (its initial value). */
     @Override
     public void setUp() {
@@ -101,7 +96,7 @@ public final class RegisterWorkload implements Workload {
             lastWritten.set((int) k, value);
             return done(worker, History.Type.OK, "write", op);
         } catch (FlashRaftException e) {
-            return done(worker, e.inDoubt() ? History.Type.INFO : History.Type.FAIL, "write", op);
+            return done(worker, Workload.failed(e), "write", op);
         }
     }
 
@@ -124,7 +119,7 @@ public final class RegisterWorkload implements Workload {
             return done(worker, History.Type.OK, "cas", op);
         } catch (FlashRaftException e) {
             // GENERATION_MISMATCH and every other definite refusal: the swap did not happen.
-            return done(worker, e.inDoubt() ? History.Type.INFO : History.Type.FAIL, "cas", op);
+            return done(worker, Workload.failed(e), "cas", op);
         }
     }
 

@@ -7,12 +7,10 @@ import io.flashraft.chaos.history.HistoryRecorder;
 import io.flashraft.client.FlashRaftClient;
 import io.flashraft.client.FlashRaftException;
 import io.flashraft.client.Key;
-import io.flashraft.client.Record;
 import io.flashraft.protocol.BinOp;
 import io.flashraft.protocol.BinSelection;
 import io.flashraft.protocol.Value;
 import io.flashraft.protocol.WritePolicy;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,11 +35,6 @@ public final class SetWorkload implements Workload {
     }
 
     @Override
-    public String header() {
-        return HEADER;
-    }
-
-    @Override
     public void setUp() {
         // The set starts empty (missing).
     }
@@ -55,7 +48,7 @@ public final class SetWorkload implements Workload {
             client.operate(key, WritePolicy.DEFAULT, List.of(BinOp.listAppend(BIN, Value.of(element))));
             type = History.Type.OK;
         } catch (FlashRaftException e) {
-            type = e.inDoubt() ? History.Type.INFO : History.Type.FAIL;
+            type = Workload.failed(e);
         }
         recorder.complete(worker, type, "add", element);
         return type;
@@ -65,12 +58,8 @@ public final class SetWorkload implements Workload {
     public void finalReads(int worker) {
         recorder.invoke(worker, "read", null);
         try {
-            Record record = client.get(key, BinSelection.ALL);
-            List<Object> read = new ArrayList<>();
-            if (record != null && record.bins().get(BIN) instanceof Value.ListValue values) {
-                values.elements().forEach(v -> read.add(((Value.IntegerValue) v).value()));
-            }
-            recorder.complete(worker, History.Type.OK, "read", read);
+            List<Object> read = Workload.integers(client.get(key, BinSelection.ALL), BIN);
+            recorder.complete(worker, History.Type.OK, "read", read == null ? List.of() : read);
         } catch (FlashRaftException e) {
             recorder.complete(worker, History.Type.FAIL, "read", null);
         }
