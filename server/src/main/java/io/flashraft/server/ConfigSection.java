@@ -11,7 +11,7 @@ import java.util.function.LongConsumer;
 
 /**
  * One mapping of a YAML config file, read with typed getters that name the file and the full
- * key in every error ({@code conf/node1.yaml: cluster.nodes[1].raft-port: ...}). A section also
+ * key in every error ({@code run/conf/n1.yaml: cluster.nodes[1].raft-port: ...}). A section also
  * refuses keys nobody read, so a misspelt key stops start-up instead of being ignored.
  */
 final class ConfigSection {
