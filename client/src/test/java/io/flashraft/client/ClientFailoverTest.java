@@ -59,7 +59,7 @@ class ClientFailoverTest {
                 writers[w].start();
             }
             TestCluster.await("writes before the crash", Duration.ofSeconds(60), () -> total.get() >= 300);
-            int victim = cluster.leaderIndex(0);
+            int victim = cluster.awaitLeader(0);
             cluster.halt(victim);
             long atCrash = total.get();
             TestCluster.await("writes after the crash", Duration.ofSeconds(90), () -> total.get() >= atCrash + 300);

@@ -108,7 +108,7 @@ class ClusterTest {
             // The reply of this increment is "lost": the client retries it after the leader dies.
             Command lost = new Command(21, client.nextSequence(), increment);
             Reply.Single first = (Reply.Single) client.submit(lost, Duration.ofSeconds(30));
-            int oldLeader = cluster.leaderIndex(group);
+            int oldLeader = cluster.awaitLeader(group);
             cluster.halt(oldLeader);
             TestCluster.await("a new leader of group " + group, Duration.ofSeconds(60),
                     () -> cluster.leaderIndex(group) >= 0);
@@ -117,7 +117,7 @@ class ClusterTest {
             for (int i = 0; i < 10; i++) {
                 assertEquals(ResultCode.OK, client.write(increment).code());
             }
-            int reader = cluster.leaderIndex(group);
+            int reader = cluster.awaitLeader(group);
             Reply.Single value = (Reply.Single) client.read(reader, new Request.Get(NS, counter, BinSelection.ALL));
             assertEquals(Value.of(31L), value.bins().get("n"), "20 + 1 + 10 acknowledged increments, the retry applied once");
         }
@@ -129,12 +129,7 @@ class ClusterTest {
             cluster.awaitLeaders();
             TestClient client = new TestClient(cluster, 31);
             int group = 0;
-            int follower = -1;
-            for (int i = 0; i < 3; i++) {
-                if (i != cluster.leaderIndex(group)) {
-                    follower = i;
-                }
-            }
+            int follower = (cluster.awaitLeader(group) + 1) % 3;
             List<Request> writes = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 writes.add(new Request.Put(NS, "", KeyDigest.of("", Value.of((long) i)), Bins.of("v", Value.of((long) i)),

@@ -221,14 +221,19 @@ public final class TestCluster implements AutoCloseable {
 
     /** Waits until every group has a ready leader among the running nodes. */
     public void awaitLeaders() {
-        await("a leader for every group", Duration.ofSeconds(60), () -> {
-            for (int g = 0; g < config.groupCount(); g++) {
-                if (leaderIndex(g) < 0) {
-                    return false;
-                }
-            }
-            return true;
-        });
+        for (int g = 0; g < config.groupCount(); g++) {
+            awaitLeader(g);
+        }
+    }
+
+    /**
+     * Waits until a running node leads the group and answers its index. A group can be without a
+     * leader for a moment at any time: while the balancer hands it to its preferred node.
+     */
+    public int awaitLeader(int group) {
+        int[] leader = {-1};
+        await("a leader of group " + group, Duration.ofSeconds(60), () -> (leader[0] = leaderIndex(group)) >= 0);
+        return leader[0];
     }
 
     /** The running node that leads the group, or -1. */

@@ -33,7 +33,7 @@ class PartitionMapTest {
             assertEquals(before.routeOf(foreign + 5).group(), foreign, "partition p belongs to group p mod G");
 
             int group = foreign;
-            int oldLeader = cluster.leaderIndex(group);
+            int oldLeader = cluster.awaitLeader(group);
             assertFalse(oldLeader == 0);
             cluster.halt(oldLeader);
             TestCluster.await("a new leader of group " + group, Duration.ofSeconds(60), () -> cluster.leaderIndex(group) >= 0);

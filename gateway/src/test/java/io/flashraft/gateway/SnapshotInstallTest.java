@@ -81,7 +81,7 @@ class SnapshotInstallTest {
      */
     private void rebuildAWipedNode(TestCluster cluster) throws Exception {
         cluster.awaitLeaders();
-        int wiped = cluster.leaderIndex(0) == 2 ? 1 : 2;
+        int wiped = cluster.awaitLeader(0) == 2 ? 1 : 2;
         TestClient client = new TestClient(cluster, 61);
         for (int i = 0; i < 60; i++) {
             put(client, i);

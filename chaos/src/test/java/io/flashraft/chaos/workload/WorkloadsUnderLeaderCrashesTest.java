@@ -10,8 +10,11 @@ import io.flashraft.chaos.history.History;
 import io.flashraft.chaos.history.HistoryRecorder;
 import io.flashraft.client.ClientPolicy;
 import io.flashraft.client.FlashRaftClient;
+import io.flashraft.client.Key;
 import io.flashraft.consensus.TestCluster;
 import io.flashraft.gateway.GatewayServices;
+import io.flashraft.protocol.BinSelection;
+import io.flashraft.protocol.ClusterMap;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
@@ -74,8 +77,8 @@ class WorkloadsUnderLeaderCrashesTest {
                 }
                 for (int group = 0; group < cluster.config().groupCount(); group++) {
                     long before = ok.get();
-                    awaitOk("before crashing the leader of group " + group, ok, before + 100, errors);
-                    int victim = cluster.leaderIndex(group);
+                    awaitOk("before crashing the leader of group " + group, ok, before + 100, errors, cluster, client);
+                    int victim = cluster.awaitLeader(group);
                     cluster.halt(victim);
                     int crashed = group;
                     TestCluster.await("another leader of group " + group, Duration.ofSeconds(60),
@@ -95,7 +98,7 @@ class WorkloadsUnderLeaderCrashesTest {
                     });
                 }
                 long atEnd = ok.get();
-                awaitOk("after the crashes", ok, atEnd + 100, errors);
+                awaitOk("after the crashes", ok, atEnd + 100, errors, cluster, client);
                 running.set(false);
                 for (Thread worker : workers) {
                     worker.join();
@@ -112,14 +115,50 @@ class WorkloadsUnderLeaderCrashesTest {
         assertTrue(ok.get() >= 400, "ok operations: " + ok.get());
     }
 
-    /** Waits for ok operations, failing at once with the workers' errors if they stopped. */
-    private static void awaitOk(String when, AtomicLong ok, long target, ConcurrentLinkedQueue<Throwable> errors) {
-        TestCluster.await("ok operations " + when, Duration.ofSeconds(60), () -> {
-            if (!errors.isEmpty()) {
-                throw new AssertionError("workers failed: " + errors, errors.peek());
+    /**
+     * Waits for ok operations, failing at once with the workers' errors if they stopped, and with
+     * what the nodes and the client believe, and why a read of each group fails, if none come.
+     */
+    private static void awaitOk(String when, AtomicLong ok, long target, ConcurrentLinkedQueue<Throwable> errors,
+                                TestCluster cluster, FlashRaftClient client) {
+        try {
+            TestCluster.await("ok operations " + when, Duration.ofSeconds(60), () -> {
+                if (!errors.isEmpty()) {
+                    throw new AssertionError("workers failed: " + errors, errors.peek());
+                }
+                return ok.get() >= target;
+            });
+        } catch (AssertionError stalled) {
+            throw new AssertionError(stalled.getMessage() + "\n" + diagnosis(cluster, client), stalled);
+        }
+    }
+
+    private static String diagnosis(TestCluster cluster, FlashRaftClient client) {
+        StringBuilder out = new StringBuilder();
+        ClusterMap map = client.currentMap();
+        for (int group = 0; group < cluster.config().groupCount(); group++) {
+            ClusterMap.Node believed = map.leaderOf(group);
+            out.append("group ").append(group).append(": leader node index ").append(cluster.leaderIndex(group))
+                    .append(", the client believes ").append(believed == null ? "none" : believed.id());
+            Key probe = keyOf(map, group);
+            try {
+                client.get(probe, BinSelection.ALL);
+                out.append(", a probe read succeeds\n");
+            } catch (RuntimeException e) {
+                out.append(", a probe read fails: ").append(e).append('\n');
             }
-            return ok.get() >= target;
-        });
+        }
+        return out.toString();
+    }
+
+    /** A key whose partition belongs to the group. */
+    private static Key keyOf(ClusterMap map, int group) {
+        for (long k = 0; ; k++) {
+            Key key = Key.of(TestCluster.NAMESPACE, "probe", k);
+            if (map.groupOf(key.digest().partition()) == group) {
+                return key;
+            }
+        }
     }
 
     private static void write(History history, Path file) throws IOException {
