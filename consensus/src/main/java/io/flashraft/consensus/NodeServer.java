@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -50,6 +52,7 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.ServerNotReadyException;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -116,6 +119,9 @@ public final class NodeServer implements AutoCloseable {
     private final NodeAgent balancer;
     private final NodeAgent evictor;
     private final NodeAgent logRecovery;
+    private final NodeAgent emptyReplicaWatch;
+    /** Groups whose storage this node created empty, with the rounds each has been stuck so (see {@link #reclaimEmptyReplicas}). */
+    private final Map<Integer, Integer> emptyReplicas = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     private NodeServer(ClusterConfig cluster, String nodeId, Path dataDir, Map<String, RecordStore> stores,
@@ -135,6 +141,8 @@ public final class NodeServer implements AutoCloseable {
         this.balancer = new NodeAgent("leader-balance-" + nodeId, tuning.leaderBalanceIntervalMs(), this::balanceLeaders);
         this.evictor = new NodeAgent("eviction-" + nodeId, EVICTION_INTERVAL_MS, this::evictOnce);
         this.logRecovery = new NodeAgent("log-recovery-" + nodeId, LOG_RECOVERY_INTERVAL_MS, this::reopenBrokenGroups);
+        this.emptyReplicaWatch = new NodeAgent("empty-replica-watch-" + nodeId, tuning.electionTimeoutMaxMs(),
+                this::reclaimEmptyReplicas);
         for (int g : placement.groupsOf(nodeId)) {
             RaftGroup group = raftGroup(g);
             groups.put(g, group);
@@ -205,6 +213,7 @@ public final class NodeServer implements AutoCloseable {
         balancer.start();
         evictor.start();
         logRecovery.start();
+        emptyReplicaWatch.start();
         Set<RaftGroupId> existing = Set.copyOf(toList(server.getGroupIds()));
         for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
             if (!existing.contains(entry.getValue().getGroupId())) {
@@ -227,6 +236,9 @@ public final class NodeServer implements AutoCloseable {
         if (!reply.isSuccess()) {
             throw new IOException("node " + self.id() + " could not add group " + groupNumbers.get(group.getGroupId())
                     + ": " + reply.getException());
+        }
+        if (format) {
+            emptyReplicas.put(groupNumbers.get(group.getGroupId()), 0);
         }
     }
 
@@ -655,6 +667,65 @@ public final class NodeServer implements AutoCloseable {
     }
 
     /**
+     * One round of the empty-replica watch. A replica whose storage this node created empty (a
+     * wiped node rejoining, or storage set aside as damaged) may follow a leader that remembers
+     * the index this node acknowledged before it lost its log: Ratis' leader never sends below
+     * that index, and the replica answers every heartbeat INCONSISTENCY, until a new entry is
+     * written to the group. A quiet group would leave the replica empty for ever, and one more
+     * failure would then leave the group without a majority that can elect. So a replica that
+     * follows a known leader, is not being rebuilt, and still has no log after two rounds asks
+     * that leader to step down: the next leader knows nothing of the replica and sends it the
+     * log from the start, or has it rebuilt from a snapshot.
+     *
+     * @return how many leaders this round asked to step down
+     */
+    public int reclaimEmptyReplicas() {
+        int asked = 0;
+        for (int group : List.copyOf(emptyReplicas.keySet())) {
+            RaftServer.Division division = division(group);
+            PartitionGroupStateMachine machine = machines.get(group);
+            if (division == null || machine == null) {
+                continue;
+            }
+            if (division.getRaftLog().getNextIndex() > 0) {
+                emptyReplicas.remove(group);
+                continue;
+            }
+            RaftPeerId leader = division.getInfo().getLeaderId();
+            boolean stuck = !stopping && division.getInfo().isFollower() && leader != null && !machine.rebuilding();
+            int rounds = stuck ? emptyReplicas.merge(group, 1, Integer::sum) : 0;
+            if (!stuck) {
+                emptyReplicas.put(group, 0);
+            } else if (rounds >= 2) {
+                LOG.warn("node {}: group {} is still empty while {} leads it: asking {} to step down so that the next"
+                        + " leader sends this replica the log", self.id(), group, leader, leader);
+                emptyReplicas.put(group, 0);
+                if (askToStepDown(group, leader)) {
+                    asked++;
+                }
+            }
+        }
+        return asked;
+    }
+
+    /** Asks a group's leader, over Ratis' admin API, to step down (a transfer to no one). */
+    private boolean askToStepDown(int group, RaftPeerId leader) {
+        RaftProperties properties = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+        try (RaftClient client = RaftClient.newBuilder().setProperties(properties).setParameters(new Parameters())
+                .setRaftGroup(groups.get(group)).setLeaderId(leader).setRetryPolicy(RetryPolicies.noRetry()).build()) {
+            RaftClientReply reply = client.admin().transferLeadership(null, leader, tuning.electionTimeoutMaxMs());
+            if (!reply.isSuccess()) {
+                LOG.warn("node {}: {} did not step down from group {}: {}", self.id(), leader, group, reply.getException());
+            }
+            return reply.isSuccess();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("node {}: could not ask {} to step down from group {}: {}", self.id(), leader, group, e.toString());
+            return false;
+        }
+    }
+
+    /**
      * One round of eviction: for each namespace whose store here is past its
      * {@code evict-used-percent}, every group this node leads proposes deletes of up to
      * {@value #EVICTION_BATCH} of its records that expire soonest, each with the generation it
@@ -780,6 +851,7 @@ public final class NodeServer implements AutoCloseable {
         balancer.close();
         evictor.close();
         logRecovery.close();
+        emptyReplicaWatch.close();
         if (checkpoint) {
             snapshotAll();
         }

@@ -123,6 +123,28 @@ class ClusterTest {
         }
     }
 
+    /**
+     * A wiped replica must be rebuilt in every group, quiet ones included, whose leader remembers
+     * what the replica acknowledged before it lost its log (bug #20): afterwards the loss of
+     * another node still leaves every group a majority that can elect a leader.
+     */
+    @Test
+    void aWipedReplicaIsRebuiltInQuietGroupsTooAndTheClusterSurvivesLosingAnotherNode() {
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).start()) {
+            cluster.awaitLeaders();
+            int wiped = 1;
+            TestCluster.await("node " + wiped + " holding an entry of every group", Duration.ofSeconds(60),
+                    () -> cluster.node(wiped).status().stream().allMatch(group -> group.appliedIndex() >= 0));
+            cluster.halt(wiped);
+            cluster.wipe(wiped);
+            cluster.startNode(wiped);
+            TestCluster.await("node " + wiped + " rebuilt in every group", Duration.ofSeconds(60),
+                    () -> cluster.node(wiped).status().stream().allMatch(group -> group.appliedIndex() >= 0));
+            cluster.halt((wiped + 1) % 3);
+            cluster.awaitLeaders();
+        }
+    }
+
     @Test
     void aRestartedNodeCatchesUpAndHoldsTheLeadersContents() {
         try (TestCluster cluster = TestCluster.in(dir).nodes(3).start()) {

@@ -8,14 +8,17 @@ import io.flashraft.statemachine.SnapshotInstaller;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * Real Ratis servers on loopback ports in one JVM: {@code TestCluster.in(dir).nodes(3).start()}.
@@ -183,6 +186,20 @@ public final class TestCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (Exception e) {
             throw new IllegalStateException("starting the services of node " + id, e);
+        }
+    }
+
+    /** Deletes everything a stopped node stored: it starts again as a new replica of its groups. */
+    public void wipe(int i) {
+        if (running(i)) {
+            throw new IllegalStateException("node " + i + " runs: halt or stop it before wiping it");
+        }
+        try (Stream<Path> paths = Files.walk(nodeDir(i))) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -21,17 +21,13 @@ import io.flashraft.protocol.Value;
 import io.flashraft.protocol.WritePolicy;
 import io.flashraft.statemachine.SessionConfig;
 import io.flashraft.statemachine.SnapshotInstaller;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,7 +91,7 @@ class SnapshotInstallTest {
                 cluster.node(n).snapshotAll();
             }
         }
-        deleteRecursively(cluster.nodeDir(wiped));
+        cluster.wipe(wiped);
 
         int rebuilt = wiped;
         try (BackgroundWriter writer = new BackgroundWriter(cluster, 62, 1_000)) {
@@ -171,14 +167,6 @@ class SnapshotInstallTest {
         Reply reply = client.write(new Request.Put(TestCluster.NAMESPACE, "", KeyDigest.of("", Value.of((long) i)),
                 Bins.of(java.util.Map.of("v", Value.of((long) i), "pad", Value.of(new byte[1000]))), WritePolicy.DEFAULT));
         assertEquals(ResultCode.OK, reply.code());
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 
     private static final class IgnoringTarget implements SnapshotInstaller.Target {

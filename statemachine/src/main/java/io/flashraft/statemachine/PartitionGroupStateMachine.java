@@ -98,6 +98,7 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     private final Timer applyTimer;
     private final Counter applyFaults;
     private final Counter installs;
+    private volatile boolean rebuilding;
     private volatile String fault;
     private volatile String logFailure;
     /** An install began here and did not finish: the group's partitions are partly replaced. */
@@ -205,6 +206,11 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     }
 
     /** How many times this replica was rebuilt from its leader. */
+    /** Whether this replica is being rebuilt from its leader now. */
+    public boolean rebuilding() {
+        return rebuilding;
+    }
+
     public long installCount() {
         return installs.getCount();
     }
@@ -344,7 +350,9 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         LOG.info("group {}: the leader {} starts its log at {}: rebuilding this replica from it",
                 applier.group(), leader, firstAvailable);
         InstallTarget target = new InstallTarget();
+        rebuilding = true;
         return installer.install(leader, applier.group(), target).whenComplete((index, failure) -> {
+            rebuilding = false;
             target.end();
             if (failure != null) {
                 LOG.error("group {}: rebuilding from {} failed; Ratis will ask again", applier.group(), leader, failure);
