@@ -26,6 +26,7 @@
 #   scripts/cluster.sh partition SPEC       cut the nodes into sides, e.g. 1,2/3 or 1/2,3,4/5: iptables
 #                                            rules in each node's namespace drop what comes from
 #                                            nodes of other sides
+#   scripts/cluster.sh cut LINKS            sever links both ways, e.g. 1-3,2-4 (a ring, a bridge)
 #   scripts/cluster.sh loss NODE PERCENT    drop that share of the packets reaching the node
 #   scripts/cluster.sh heal                 remove every rule
 #   scripts/cluster.sh rules                the rules in force, node by node
@@ -115,6 +116,16 @@ net_down() {
 
 in_ns() { local n=$1; shift; ip netns exec "$(ns_name "$n")" "$@"; }
 
+# drop A B: node A drops every packet that comes from node B. TCP needs both directions, so
+# this alone already severs the link for Raft and the gateways.
+drop() {
+  local a=$1 b=$2
+  check_node "$a"
+  check_node "$b"
+  [[ $a != "$b" ]] || die "a node cannot be cut from itself ($a)"
+  in_ns "$a" iptables -A INPUT -s "$(subnet).$b" -j DROP
+}
+
 # partition 1,2/3: each node drops what comes from the nodes on other sides.
 partition() {
   local spec=$1 side other a b
@@ -125,15 +136,26 @@ partition() {
     for other in "${sides[@]}"; do
       [[ $side == "$other" ]] && continue
       for a in ${side//,/ }; do
-        check_node "$a"
         for b in ${other//,/ }; do
-          check_node "$b"
-          in_ns "$a" iptables -A INPUT -s "$(subnet).$b" -j DROP
+          drop "$a" "$b"
         done
       done
     done
   done
   echo "partitioned: $spec"
+}
+
+# cut 1-3,2-4: sever each listed link, both ways; the nodes keep every other link. This makes
+# the partitions that sides cannot: a ring of majorities, a bridge node between two halves.
+cut_links() {
+  local spec=$1 link
+  netns_mode || die "cut needs a cluster started with --netns"
+  [[ $spec =~ ^[0-9]+-[0-9]+(,[0-9]+-[0-9]+)*$ ]] || die "cut takes links A-B separated by commas, e.g. 1-3,2-4, not $spec"
+  for link in ${spec//,/ }; do
+    drop "${link%-*}" "${link#*-}"
+    drop "${link#*-}" "${link%-*}"
+  done
+  echo "cut: $spec"
 }
 
 loss() {
@@ -371,7 +393,7 @@ status() {
 }
 
 usage() {
-  die "usage: scripts/cluster.sh start|configure [--nodes 3|5] [--netns] | stop | status | kill|pause|resume|restart|wipe|address NODE | partition SPEC | loss NODE PERCENT | heal | rules"
+  die "usage: scripts/cluster.sh start|configure [--nodes 3|5] [--netns] | stop | status | kill|pause|resume|restart|wipe|address NODE | partition SPEC | cut LINKS | loss NODE PERCENT | heal | rules"
 }
 # Reads --nodes N and --netns into $count and $netns.
 count=""
@@ -393,6 +415,7 @@ case "$verb" in
   start) parse_start_options "$@"; start "$count" "$netns" ;;
   configure) parse_start_options "$@"; configure "${count:-3}" "$netns" ;;
   partition) [[ $# == 1 ]] || usage; partition "$1" ;;
+  cut) [[ $# == 1 ]] || usage; cut_links "$1" ;;
   loss) [[ $# == 2 ]] || usage; loss "$1" "$2" ;;
   address) [[ $# == 1 ]] || usage; check_node "$1"; echo "$(node_host "$1"):$((base + 100 + $1))" ;;
   heal) heal ;;

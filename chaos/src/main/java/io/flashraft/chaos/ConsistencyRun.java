@@ -7,8 +7,7 @@ import io.flashraft.chaos.history.HistoryRecorder;
 import io.flashraft.chaos.workload.Workload;
 import io.flashraft.client.ClientPolicy;
 import io.flashraft.client.FlashRaftClient;
-import io.flashraft.protocol.ClusterMap;
-import java.io.IOException;
+import io.flashraft.protocol.ResultCode;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Files;
@@ -21,6 +20,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,21 +38,38 @@ import picocli.CommandLine.Option;
 @Command(name = "consistency", mixinStandardHelpOptions = true,
         description = "Run one consistency test: workload, nemeses, checker; results under --results.")
 public final class ConsistencyRun implements Callable<Integer> {
-    /** The faults the harness can inject now. */
+    /** The faults the harness injects, one at a time, each healed before the next. */
     enum Nemesis {
-        /** SIGKILL the leader of a random group, then restart it. */
+        /** SIGKILL a random node or the leader of a random group (by turns), then start it again. */
         KILL,
-        /** SIGSTOP the leader of a random group long enough for an election, then SIGCONT. */
+        /** SIGSTOP the leader of a random group until another leader is elected, then SIGCONT. */
         PAUSE,
+        /** Stop a random node gracefully (SIGTERM) and start it again. */
+        RESTART,
         /** SIGKILL a group's leader, delete its data, start it: it is rebuilt from the leaders. */
         WIPE,
-        /** Cut a group's leader off from every other node (netns mode), then heal. */
-        PARTITION
+        /** Cut the network (netns mode), by turns: isolate a leader, random halves, a ring of majorities, a bridge. */
+        PARTITION,
+        /** Drop a share of the packets reaching a group's leader (netns mode). */
+        LOSS
+    }
+
+    /** The partitions {@link Nemesis#PARTITION} makes, in turn. */
+    enum Partition {
+        /** A group's leader alone on one side. */
+        ISOLATE_LEADER,
+        /** The nodes shuffled and split, the smaller half (a minority) on one side. */
+        HALVES,
+        /** The nodes on a ring, each keeping the links to its neighbours: every node sees a majority, no two the same. */
+        RING,
+        /** Two halves that cannot see each other, and one node in the middle that sees both. */
+        BRIDGE
     }
 
     @Option(names = "--workload", defaultValue = "register", description = "The workload: register, list-append, set, counter.")
     String workload;
-    @Option(names = "--nemesis", split = ",", defaultValue = "kill,pause", description = "Faults: kill, pause, wipe, partition (needs --netns).")
+    @Option(names = "--nemesis", split = ",", defaultValue = "kill,pause",
+            description = "Faults, by turns: kill, pause, restart, wipe, partition and loss (these two need --netns).")
     List<String> nemeses;
     @Option(names = "--time", defaultValue = "60", description = "Seconds of workload under faults.")
     int timeSec;
@@ -74,17 +91,24 @@ public final class ConsistencyRun implements Callable<Integer> {
     int keys;
     @Option(names = "--min-ok", defaultValue = "200", description = "Fewest ok operations a run must have.")
     long minOk;
+    @Option(names = "--loss-percent", defaultValue = "30", description = "The share of packets the loss nemesis drops.")
+    int lossPercent;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the workers and nemeses.")
     long seed;
     @Option(names = "--node-java-opts", defaultValue = "-Xms128m -Xmx512m -XX:MaxDirectMemorySize=256m -XX:+UseSerialGC",
             description = "The nodes' JVM options.")
     String nodeJavaOpts;
 
+    /** The namespace the workloads use: the one {@code cluster.sh configure} writes. */
+    private static final String NAMESPACE = "test";
+
     /** Runs the nodes from these classes instead of the built jar (tests: the jar is not packaged yet). */
     String nodeClasspath;
 
     /** What the run found. */
-    record Outcome(Linearizability.Verdict verdict, Map<History.Type, Long> counts, List<String> faultFailures, Path directory) {
+    record Outcome(Linearizability.Verdict verdict, Map<History.Type, Long> counts, List<String> faultFailures,
+                   Map<Nemesis, Integer> leaderChanges, Map<ResultCode, Long> minorityAnswers, int rulesApplied,
+                   Path directory) {
         boolean passed(long minOk) {
             return verdict == Linearizability.Verdict.VALID && faultFailures.isEmpty()
                     && counts.getOrDefault(History.Type.OK, 0L) >= minOk;
@@ -107,21 +131,20 @@ public final class ConsistencyRun implements Callable<Integer> {
         for (String name : nemeses) {
             faults.add(Nemesis.valueOf(name.trim().toUpperCase()));
         }
-        if (faults.contains(Nemesis.PARTITION) && !netns) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "the partition nemesis needs --netns");
+        if ((faults.contains(Nemesis.PARTITION) || faults.contains(Nemesis.LOSS)) && !netns) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "the partition and loss nemeses need --netns");
         }
         Path directory = Files.createDirectories(results.resolve(Instant.now().toString().replace(':', '-') + "-" + workload));
         ClusterScript script = new ClusterScript(root.toAbsolutePath(), directory.resolve("cluster"), basePort, nodeClasspath,
                 nodeJavaOpts);
-        Random random = new Random(seed);
         HistoryRecorder recorder = new HistoryRecorder(Workload.headerOf(workload), workers, System::nanoTime);
         Map<History.Type, Long> counts = new EnumMap<>(History.Type.class);
-        List<String> faultFailures = new ArrayList<>();
         long startNs = System.nanoTime();
         Workload used;
+        Nemeses injected;
         try (PrintWriter timeline = new PrintWriter(Files.newBufferedWriter(directory.resolve("timeline.txt")), true)) {
-            Timeline log = message -> timeline.printf("%8.3f s  %s%n", (System.nanoTime() - startNs) / 1e9, message);
-            log.line("starting a " + nodes + "-node cluster in " + script.runDir());
+            Consumer<String> log = message -> timeline.printf("%8.3f s  %s%n", (System.nanoTime() - startNs) / 1e9, message);
+            log.accept("starting a " + nodes + "-node cluster in " + script.runDir());
             try {
                 script.run(netns ? new String[] {"start", "--nodes", String.valueOf(nodes), "--netns"}
                         : new String[] {"start", "--nodes", String.valueOf(nodes)});
@@ -129,9 +152,12 @@ public final class ConsistencyRun implements Callable<Integer> {
                 for (int n = 1; n <= nodes; n++) {
                     seeds[n - 1] = script.gateway(n);
                 }
-                used = runWorkload(script, seeds, recorder, counts, faults, random, log, faultFailures);
+                try (FlashRaftClient client = FlashRaftClient.connect(ClientPolicy.DEFAULT.withTimeouts(2_000, 20_000), seeds)) {
+                    injected = new Nemeses(script, client, seed, log, nodes, netns, lossPercent, NAMESPACE);
+                    used = runWorkload(client, recorder, counts, faults, injected, log);
+                }
             } finally {
-                log.line("stopping the cluster");
+                log.accept("stopping the cluster");
                 script.run("stop");
             }
         }
@@ -140,124 +166,64 @@ public final class ConsistencyRun implements Callable<Integer> {
             history.write(out);
         }
         HistoryChecker.Result result = used.check(history);
-        Outcome outcome = new Outcome(result.verdict(), counts, faultFailures, directory);
+        Outcome outcome = new Outcome(result.verdict(), counts, injected.failures, injected.leaderChanges,
+                injected.minorityAnswers, injected.rulesApplied, directory);
         Files.writeString(directory.resolve("verdict.txt"), String.join("\n",
-                "workload " + workload + ", nemeses " + nemeses + ", " + timeSec + " s, " + nodes + " nodes",
+                "workload " + workload + ", nemeses " + nemeses + ", " + timeSec + " s, " + nodes + " nodes"
+                        + (netns ? " in network namespaces" : ""),
                 "verdict " + result.verdict() + (result.key() == null ? "" : " (" + result.key() + ")"),
                 "operations " + counts + " (at least " + minOk + " ok required)",
-                "faults that did not take effect: " + (faultFailures.isEmpty() ? "none" : faultFailures),
+                "leader changes the faults caused: " + outcome.leaderChanges(),
+                "answers of nodes on the minority side of a partition: " + outcome.minorityAnswers(),
+                "iptables rules applied: " + outcome.rulesApplied() + " (each with its time in timeline.txt)",
+                "faults that did not take effect: " + (outcome.faultFailures().isEmpty() ? "none" : outcome.faultFailures()),
                 outcome.passed(minOk) ? "PASSED" : "FAILED") + "\n");
         return outcome;
     }
 
-    /** The workload under faults, then the final reads; answers the workload, which checks the history. */
-    private Workload runWorkload(ClusterScript script, String[] seeds, HistoryRecorder recorder, Map<History.Type, Long> counts,
-                             List<Nemesis> faults, Random random, Timeline log, List<String> faultFailures) throws Exception {
-        try (FlashRaftClient client = FlashRaftClient.connect(ClientPolicy.DEFAULT.withTimeouts(2_000, 20_000), seeds)) {
-            Workload load = Workload.named(workload, client, "test", keys, recorder);
-            load.setUp();
-            AtomicBoolean running = new AtomicBoolean(true);
-            List<Thread> threads = new ArrayList<>();
-            for (int w = 0; w < workers; w++) {
-                int worker = w;
-                Random workerRandom = new Random(seed * 31 + w);
-                Thread thread = new Thread(() -> {
-                    while (running.get()) {
-                        History.Type type = load.runOnce(worker, workerRandom);
-                        synchronized (counts) {
-                            counts.merge(type, 1L, Long::sum);
-                        }
-                    }
-                }, "worker-" + w);
-                thread.start();
-                threads.add(thread);
-            }
-            log.line("workload " + workload + " running: " + workers + " workers");
-            long endNs = System.nanoTime() + timeSec * 1_000_000_000L;
-            for (int round = 0; System.nanoTime() + faultIntervalSec * 1_000_000_000L < endNs; round++) {
-                Thread.sleep(faultIntervalSec * 1_000L / 2);
-                synchronized (counts) {
-                    log.line("operations so far " + counts);
-                }
-                inject(faults.get(round % faults.size()), client, script, random, log, faultFailures);
-            }
-            while (System.nanoTime() < endNs) {
-                Thread.sleep(200);
-            }
-            running.set(false);
-            for (Thread thread : threads) {
-                thread.join();
-            }
-            log.line("workload stopped; final reads of every key");
-            load.finalReads(0);
-            return load;
-        }
-    }
-
-    private interface Timeline {
-        void line(String message);
-    }
-
-    /** Hits the leader of a random group, then heals, and checks that the group got another leader. */
-    private void inject(Nemesis nemesis, FlashRaftClient client, ClusterScript script, Random random, Timeline log,
-                        List<String> failures) throws Exception {
-        ClusterMap map = client.clusterMap();
-        int group = random.nextInt(map.groups().size());
-        ClusterMap.Node leader = map.leaderOf(group);
-        if (leader == null) {
-            log.line(nemesis + ": group " + group + " has no known leader; skipped");
-            return;
-        }
-        String node = leader.id().substring(1);
-        log.line(nemesis + " n" + node + ", leader of group " + group);
-        switch (nemesis) {
-            case KILL -> log.line(script.run("kill", node).strip());
-            case PAUSE -> log.line(script.run("pause", node).strip());
-            case WIPE -> {
-                log.line(script.run("kill", node).strip());
-                log.line(script.run("wipe", node).strip());
-            }
-            case PARTITION -> {
-                StringBuilder others = new StringBuilder();
-                for (int n = 1; n <= nodes; n++) {
-                    if (!String.valueOf(n).equals(node)) {
-                        others.append(others.length() == 0 ? "" : ",").append(n);
+    /**
+     * The workload under faults, one fault each interval, then recovery (every group has a
+     * leader again) and the final reads; answers the workload, which checks the history.
+     */
+    private Workload runWorkload(FlashRaftClient client, HistoryRecorder recorder, Map<History.Type, Long> counts,
+                                 List<Nemesis> faults, Nemeses injected, Consumer<String> log) throws Exception {
+        Workload load = Workload.named(workload, client, NAMESPACE, keys, recorder);
+        load.setUp();
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            int worker = w;
+            Random workerRandom = new Random(seed * 31 + w);
+            Thread thread = new Thread(() -> {
+                while (running.get()) {
+                    History.Type type = load.runOnce(worker, workerRandom);
+                    synchronized (counts) {
+                        counts.merge(type, 1L, Long::sum);
                     }
                 }
-                log.line(script.run("partition", node + "/" + others).strip());
-                log.line("rules in force:\n" + script.run("rules").strip());
+            }, "worker-" + w);
+            thread.start();
+            threads.add(thread);
+        }
+        log.accept("workload " + workload + " running: " + workers + " workers");
+        long endNs = System.nanoTime() + timeSec * 1_000_000_000L;
+        for (int round = 0; System.nanoTime() + faultIntervalSec * 1_000_000_000L < endNs; round++) {
+            Thread.sleep(faultIntervalSec * 1_000L / 2);
+            synchronized (counts) {
+                log.accept("operations so far " + counts);
             }
+            injected.run(faults.get(round % faults.size()), faultIntervalSec * 1_000L / 2);
         }
-        String newLeader = awaitOtherLeader(client, group, leader.id());
-        if (newLeader == null) {
-            failures.add(nemesis + " of " + leader.id() + " (group " + group + "): no other leader within 30 s");
-            log.line("group " + group + " got no other leader: the fault did not take effect");
-        } else {
-            log.line("group " + group + " is now led by " + newLeader);
+        while (System.nanoTime() < endNs) {
+            Thread.sleep(200);
         }
-        if (nemesis == Nemesis.PAUSE) {
-            log.line(script.run("resume", node).strip());
-        } else if (nemesis == Nemesis.PARTITION) {
-            log.line(script.run("heal").strip());
-        } else {
-            log.line("restarting n" + node);
-            script.run("restart", node);
+        running.set(false);
+        for (Thread thread : threads) {
+            thread.join();
         }
-    }
-
-    private static String awaitOtherLeader(FlashRaftClient client, int group, String old) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try {
-                ClusterMap.Node now = client.clusterMap().leaderOf(group);
-                if (now != null && !now.id().equals(old)) {
-                    return now.id();
-                }
-            } catch (RuntimeException unavailable) {
-                // The nodes asked may be the one that is down; ask again.
-            }
-            Thread.sleep(250);
-        }
-        return null;
+        injected.recover();
+        log.accept("workload stopped; final reads of every key");
+        load.finalReads(0);
+        return load;
     }
 }

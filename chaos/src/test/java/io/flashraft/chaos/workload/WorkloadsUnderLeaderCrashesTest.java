@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flashraft.chaos.MinorityProbe;
 import io.flashraft.chaos.checker.HistoryChecker;
 import io.flashraft.chaos.checker.Linearizability;
 import io.flashraft.chaos.history.History;
@@ -140,7 +141,7 @@ class WorkloadsUnderLeaderCrashesTest {
             ClusterMap.Node believed = map.leaderOf(group);
             out.append("group ").append(group).append(": leader node index ").append(cluster.leaderIndex(group))
                     .append(", the client believes ").append(believed == null ? "none" : believed.id());
-            Key probe = keyOf(map, group);
+            Key probe = MinorityProbe.keyOf(map, group, TestCluster.NAMESPACE);
             try {
                 client.get(probe, BinSelection.ALL);
                 out.append(", a probe read succeeds\n");
@@ -149,16 +150,6 @@ class WorkloadsUnderLeaderCrashesTest {
             }
         }
         return out.toString();
-    }
-
-    /** A key whose partition belongs to the group. */
-    private static Key keyOf(ClusterMap map, int group) {
-        for (long k = 0; ; k++) {
-            Key key = Key.of(TestCluster.NAMESPACE, "probe", k);
-            if (map.groupOf(key.digest().partition()) == group) {
-                return key;
-            }
-        }
     }
 
     private static void write(History history, Path file) throws IOException {
