@@ -108,6 +108,8 @@ public final class NodeServer implements AutoCloseable {
 
     /** How far behind the leader's commit index a follower may be and still take leadership at once. */
     private static final long CATCH_UP_SLACK_ENTRIES = 64;
+    /** Rounds of the empty-replica watch in the shortest election timeout. */
+    private static final int EMPTY_WATCH_ROUNDS = 4;
 
     private final RaftServer server;
     private final RaftTuning tuning;
@@ -141,7 +143,7 @@ public final class NodeServer implements AutoCloseable {
         this.balancer = new NodeAgent("leader-balance-" + nodeId, tuning.leaderBalanceIntervalMs(), this::balanceLeaders);
         this.evictor = new NodeAgent("eviction-" + nodeId, EVICTION_INTERVAL_MS, this::evictOnce);
         this.logRecovery = new NodeAgent("log-recovery-" + nodeId, LOG_RECOVERY_INTERVAL_MS, this::reopenBrokenGroups);
-        this.emptyReplicaWatch = new NodeAgent("empty-replica-watch-" + nodeId, tuning.electionTimeoutMaxMs(),
+        this.emptyReplicaWatch = new NodeAgent("empty-replica-watch-" + nodeId, emptyWatchIntervalMs(tuning),
                 this::reclaimEmptyReplicas);
         for (int g : placement.groupsOf(nodeId)) {
             RaftGroup group = raftGroup(g);
@@ -673,9 +675,10 @@ public final class NodeServer implements AutoCloseable {
      * that index, and the replica answers every heartbeat INCONSISTENCY, until a new entry is
      * written to the group. A quiet group would leave the replica empty for ever, and one more
      * failure would then leave the group without a majority that can elect. So a replica that
-     * follows a known leader, is not being rebuilt, and still has no log after two rounds asks
+     * follows a known leader, is not being rebuilt, and still has no log asks
      * that leader to step down: the next leader knows nothing of the replica and sends it the
-     * log from the start, or has it rebuilt from a snapshot.
+     * log from the start, or has it rebuilt from a snapshot. "Still" means for the shortest
+     * election timeout, by which a leader that can reach the replica has sent it entries twice.
      *
      * @return how many leaders this round asked to step down
      */
@@ -696,7 +699,7 @@ public final class NodeServer implements AutoCloseable {
             int rounds = stuck ? emptyReplicas.merge(group, 1, Integer::sum) : 0;
             if (!stuck) {
                 emptyReplicas.put(group, 0);
-            } else if (rounds >= 2) {
+            } else if (rounds > EMPTY_WATCH_ROUNDS) {
                 LOG.warn("node {}: group {} is still empty while {} leads it: asking {} to step down so that the next"
                         + " leader sends this replica the log", self.id(), group, leader, leader);
                 emptyReplicas.put(group, 0);
@@ -706,6 +709,10 @@ public final class NodeServer implements AutoCloseable {
             }
         }
         return asked;
+    }
+
+    private static long emptyWatchIntervalMs(RaftTuning tuning) {
+        return Math.max(1, tuning.electionTimeoutMinMs() / EMPTY_WATCH_ROUNDS);
     }
 
     /** Asks a group's leader, over Ratis' admin API, to step down (a transfer to no one). */
