@@ -160,6 +160,31 @@ final class Nemeses {
         holdUntil(endNs);
         log.accept("starting n" + node + " empty: the leaders rebuild it");
         script.run("restart", node);
+        awaitRebuilt(target.node());
+    }
+
+    /**
+     * Waits until a wiped node has applied an entry of every group it hosts. Until then it holds
+     * none of the data it acknowledged, and one more crash could leave a group without a
+     * majority that has its log: unavailable, as a CP store must be, but no longer one fault.
+     */
+    private void awaitRebuilt(int node) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 2 * EFFECT_WAIT_NS;
+        while (System.nanoTime() < deadline) {
+            String status = script.run("status");
+            int from = status.indexOf("--- n" + node + " (");
+            if (from >= 0) {
+                int to = status.indexOf("\n--- ", from + 1);
+                List<String[]> rows = status.substring(from, to < 0 ? status.length() : to).lines()
+                        .filter(line -> line.matches("\\d+\\s.*")).map(line -> line.trim().split("\\s+")).toList();
+                if (!rows.isEmpty() && rows.stream().allMatch(row -> Long.parseLong(row[4]) >= 0)) {
+                    log.accept("n" + node + " is rebuilt: it holds every group it hosts");
+                    return;
+                }
+            }
+            Thread.sleep(500);
+        }
+        failure("WIPE of n" + node + ": not rebuilt in every group within 60 s");
     }
 
     private void partition(long endNs) throws IOException, InterruptedException {
