@@ -30,10 +30,15 @@
 #   scripts/cluster.sh loss NODE PERCENT    drop that share of the packets reaching the node
 #   scripts/cluster.sh heal                 remove every rule
 #   scripts/cluster.sh rules                the rules in force, node by node
+#   scripts/cluster.sh net-up               make the namespaces and the bridge of a cluster that
+#                                            `configure --netns` wrote, starting no node (the
+#                                            Jepsen suite's local mode runs the nodes itself)
 # `stop` also removes the namespaces, veth pairs and the bridge; so does a start that fails.
 #
 # Ports: node n listens on raft port BASE+n, gateway port BASE+100+n and metrics port
 # BASE+200+n, with BASE = $FLASHRAFT_BASE_PORT (default 7100): n1 serves clients on 7201.
+# $FLASHRAFT_HOSTS ("host1 host2 ..."), when set, gives `configure` the nodes' hosts instead of
+# loopback: the Jepsen suite writes the configs of remote nodes so (jepsen/README.md).
 # $FLASHRAFT_CLASSPATH, when set, runs the nodes from those classes instead of the built jar
 # (the tests do: they run before the jar is packaged).
 set -euo pipefail
@@ -65,7 +70,17 @@ nodes() {
 }
 netns_mode() { [[ -f $run/conf/netns ]]; }
 subnet() { echo "10.77.$(( (base / 100) % 250 ))"; }
-node_host() { if netns_mode; then echo "$(subnet).$1"; else echo 127.0.0.1; fi; }
+node_host() {
+  if [[ -n ${FLASHRAFT_HOSTS:-} ]]; then
+    local hosts
+    read -r -a hosts <<<"$FLASHRAFT_HOSTS"
+    echo "${hosts[$(($1 - 1))]}"
+  elif netns_mode; then
+    echo "$(subnet).$1"
+  else
+    echo 127.0.0.1
+  fi
+}
 ns_name() { echo "fr${base}n$1"; }
 bridge_name() { echo "frbr${base}"; }
 
@@ -195,12 +210,17 @@ check_node() {
 configure() {
   local count=$1 netns=$2 n m
   [[ $count == 3 || $count == 5 ]] || die "--nodes is 3 or 5, not $count"
+  if [[ -n ${FLASHRAFT_HOSTS:-} ]]; then
+    local hosts
+    read -r -a hosts <<<"$FLASHRAFT_HOSTS"
+    (( ${#hosts[@]} == count )) || die "FLASHRAFT_HOSTS names ${#hosts[@]} hosts for $count nodes"
+  fi
   mkdir -p "$run/conf"
   rm -f "$run"/conf/n*.yaml "$run/conf/netns"
   [[ $netns == 0 ]] || echo "$(subnet).0/24" >"$run/conf/netns"
   for ((n = 1; n <= count; n++)); do
     {
-      echo "# Node n$n of a local $count-node cluster on loopback, written by scripts/cluster.sh."
+      echo "# Node n$n of a $count-node cluster, written by scripts/cluster.sh configure."
       echo "# Every key is documented in docs/configuration.md; keys left out take their defaults."
       echo "node-id: n$n"
       echo "data-dir: ../data/n$n              # relative to this file"
@@ -393,7 +413,7 @@ status() {
 }
 
 usage() {
-  die "usage: scripts/cluster.sh start|configure [--nodes 3|5] [--netns] | stop | status | kill|pause|resume|restart|wipe|address NODE | partition SPEC | cut LINKS | loss NODE PERCENT | heal | rules"
+  die "usage: scripts/cluster.sh start|configure [--nodes 3|5] [--netns] | stop | status | kill|pause|resume|restart|wipe|address NODE | partition SPEC | cut LINKS | loss NODE PERCENT | heal | rules | net-up"
 }
 # Reads --nodes N and --netns into $count and $netns.
 count=""
@@ -420,6 +440,7 @@ case "$verb" in
   address) [[ $# == 1 ]] || usage; check_node "$1"; echo "$(node_host "$1"):$((base + 100 + $1))" ;;
   heal) heal ;;
   rules) rules ;;
+  net-up) netns_mode || die "net-up needs a cluster configured with --netns"; net_up; echo "namespaces and bridge up" ;;
   stop) stop ;;
   status) status ;;
   kill) [[ $# == 1 ]] || usage; check_node "$1"; kill_node "$1" ;;
