@@ -52,6 +52,7 @@ class ConsistencyRunTest {
 
         String verdict = Files.readString(outcome.directory().resolve("verdict.txt"));
         String report = verdict + Files.readString(outcome.directory().resolve("timeline.txt"));
+        System.out.print(verdict);
         assertEquals(Linearizability.Verdict.VALID, outcome.verdict(), report);
         assertEquals(List.of(), outcome.faultFailures(), report);
         assertTrue(outcome.counts().getOrDefault(History.Type.OK, 0L) >= run.minOk, report);
