@@ -48,35 +48,42 @@
           (assoc ~op :type (if (.inDoubt e#) :info :fail)
                      :error [(str (.code e#)) (.getMessage e#)]))))
 
-;; ---- register: read, write and compare-and-set on independent keys ----------
+;; One Jepsen client for every workload: a connection, and the workload's
+;; function from connection and op to the completed op.
 
-(defrecord RegisterClient [^FlashRaftClient conn]
+(defrecord Client [^FlashRaftClient conn invoke]
   client/Client
   (open! [this test node] (assoc this :conn (connect test node)))
   (setup! [_ _])
-  (invoke! [_ _ op]
-    (let [[k v] (:value op)
-          rk    (key-of "register" k)]
-      (with-outcome op
-        (case (:f op)
-          :read  (assoc op :type :ok :value (independent/tuple k (read-long (.get conn rk BinSelection/ALL) "v")))
-          :write (do (.put conn rk (Bins/of "v" (Value/of (long v))) WritePolicy/DEFAULT)
-                     (assoc op :type :ok))
-          :cas   (let [[expected new] v
-                       record (.get conn rk BinSelection/ALL)]
-                   (if (and record (= expected (read-long record "v")))
-                     ; The swap holds only if no write came between: the generation says so.
-                     (do (.put conn rk (Bins/of "v" (Value/of (long new)))
-                               (WritePolicy. RecordExistsAction/UPDATE_ONLY (.generation (.meta record))
-                                             WritePolicy/TTL_UNCHANGED))
-                         (assoc op :type :ok))
-                     (assoc op :type :fail :error :value-mismatch)))))))
+  (invoke! [_ _ op] (with-outcome op (invoke conn op)))
   (teardown! [_ _])
   (close! [_ _] (.close conn)))
 
+(defn- client-of [invoke] (->Client nil invoke))
+
+;; ---- register: read, write and compare-and-set on independent keys ----------
+
+(defn- register-op
+  [^FlashRaftClient conn op]
+  (let [[k v] (:value op)
+        rk    (key-of "register" k)]
+    (case (:f op)
+      :read  (assoc op :type :ok :value (independent/tuple k (read-long (.get conn rk BinSelection/ALL) "v")))
+      :write (do (.put conn rk (Bins/of "v" (Value/of (long v))) WritePolicy/DEFAULT)
+                 (assoc op :type :ok))
+      :cas   (let [[expected new] v
+                   record (.get conn rk BinSelection/ALL)]
+               (if (and record (= expected (read-long record "v")))
+                 ; The swap holds only if no write came between: the generation says so.
+                 (do (.put conn rk (Bins/of "v" (Value/of (long new)))
+                           (WritePolicy. RecordExistsAction/UPDATE_ONLY (.generation (.meta record))
+                                         WritePolicy/TTL_UNCHANGED))
+                     (assoc op :type :ok))
+                 (assoc op :type :fail :error :value-mismatch))))))
+
 (defn register
   [opts]
-  {:client    (->RegisterClient nil)
+  {:client    (client-of register-op)
    :checker   (independent/checker
                 (checker/compose
                   {:linear   (checker/linearizable {:model (model/cas-register) :algorithm :linear})
@@ -92,23 +99,17 @@
 
 ;; ---- set: unique adds to one record's list, then reads -----------------------
 
-(defrecord SetClient [^FlashRaftClient conn]
-  client/Client
-  (open! [this test node] (assoc this :conn (connect test node)))
-  (setup! [_ _])
-  (invoke! [_ _ op]
-    (let [k (key-of "set" 0)]
-      (with-outcome op
-        (case (:f op)
-          :add  (do (operate! conn k [(BinOp/listAppend "s" (Value/of (long (:value op))))])
-                    (assoc op :type :ok))
-          :read (assoc op :type :ok :value (set (read-list (.get conn k BinSelection/ALL) "s")))))))
-  (teardown! [_ _])
-  (close! [_ _] (.close conn)))
+(defn- set-op
+  [^FlashRaftClient conn op]
+  (let [k (key-of "set" 0)]
+    (case (:f op)
+      :add  (do (operate! conn k [(BinOp/listAppend "s" (Value/of (long (:value op))))])
+                (assoc op :type :ok))
+      :read (assoc op :type :ok :value (set (read-list (.get conn k BinSelection/ALL) "s"))))))
 
 (defn set-workload
   [_opts]
-  {:client          (->SetClient nil)
+  {:client          (client-of set-op)
    :checker         (checker/set-full {:linearizable? true})
    :generator       (gen/mix [(map (fn [x] {:f :add :value x}) (range))
                               (repeat {:f :read})])
@@ -116,23 +117,17 @@
 
 ;; ---- counter: increments and reads -------------------------------------------
 
-(defrecord CounterClient [^FlashRaftClient conn]
-  client/Client
-  (open! [this test node] (assoc this :conn (connect test node)))
-  (setup! [_ _])
-  (invoke! [_ _ op]
-    (let [k (key-of "counter" 0)]
-      (with-outcome op
-        (case (:f op)
-          :add  (do (operate! conn k [(BinOp/add "n" (Value/of (long (:value op))))])
-                    (assoc op :type :ok))
-          :read (assoc op :type :ok :value (or (read-long (.get conn k BinSelection/ALL) "n") 0))))))
-  (teardown! [_ _])
-  (close! [_ _] (.close conn)))
+(defn- counter-op
+  [^FlashRaftClient conn op]
+  (let [k (key-of "counter" 0)]
+    (case (:f op)
+      :add  (do (operate! conn k [(BinOp/add "n" (Value/of (long (:value op))))])
+                (assoc op :type :ok))
+      :read (assoc op :type :ok :value (or (read-long (.get conn k BinSelection/ALL) "n") 0)))))
 
 (defn counter
   [_opts]
-  {:client          (->CounterClient nil)
+  {:client          (client-of counter-op)
    :checker         (checker/counter)
    :generator       (gen/mix [(repeat {:f :add :value 1})
                               (repeat {:f :read})])
@@ -148,15 +143,9 @@
       :append (do (operate! conn rk [(BinOp/listAppend "l" (Value/of (long v)))])
                   mop))))
 
-(defrecord AppendClient [^FlashRaftClient conn]
-  client/Client
-  (open! [this test node] (assoc this :conn (connect test node)))
-  (setup! [_ _])
-  (invoke! [_ _ op]
-    (with-outcome op
-      (assoc op :type :ok :value (mapv #(apply-mop! conn %) (:value op)))))
-  (teardown! [_ _])
-  (close! [_ _] (.close conn)))
+(defn- append-op
+  [conn op]
+  (assoc op :type :ok :value (mapv #(apply-mop! conn %) (:value op))))
 
 (defn list-append
   [_opts]
@@ -167,7 +156,7 @@
                        :max-txn-length     1
                        :max-writes-per-key 256
                        :consistency-models [:strict-serializable]})
-         :client (->AppendClient nil)))
+         :client (client-of append-op)))
 
 (def all
   "Workloads by name."
