@@ -790,25 +790,27 @@ public final class NodeServer implements AutoCloseable {
 
     /**
      * Whether a follower of a group this node leads answered within the shortest election
-     * timeout and has committed all but at most {@code slackEntries} of what this leader has.
-     * Ratis refuses writes for as long as a transfer is pending, so balancing only picks a
-     * follower that a transfer reaches at once, never one still being rebuilt.
+     * timeout and its log matches all but at most {@code slackEntries} of what this leader has
+     * committed. Ratis refuses writes for as long as a transfer is pending, so balancing only
+     * picks a follower that a transfer reaches at once, never one still being rebuilt. The match
+     * index is the leader's live view of the follower's log; the commit index a follower last
+     * reported is not: Ratis keeps its highest, also across the follower's restart.
      */
     private boolean followerReady(int group, String follower, long slackEntries) {
         RaftServer.Division division = division(group);
         if (division == null || !division.getInfo().isLeader()) {
             return false;
         }
-        boolean answering = false;
-        for (var info : division.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
-            if (info.getId().getId().toStringUtf8().equals(follower)) {
-                answering = info.getLastRpcElapsedTimeMs() < tuning.electionTimeoutMinMs();
-            }
+        var followers = division.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+        long[] matched = division.getInfo().getFollowerMatchIndices();
+        if (followers.size() != matched.length) {
+            return false; // the followers changed between the two looks
         }
         long committed = division.getRaftLog().getLastCommittedIndex();
-        for (var commit : division.getCommitInfos()) {
-            if (commit.getServer().getId().toStringUtf8().equals(follower)) {
-                return answering && commit.getCommitIndex() >= committed - slackEntries;
+        for (int i = 0; i < matched.length; i++) {
+            var info = followers.get(i);
+            if (info.getId().getId().toStringUtf8().equals(follower)) {
+                return info.getLastRpcElapsedTimeMs() < tuning.electionTimeoutMinMs() && matched[i] >= committed - slackEntries;
             }
         }
         return false;
