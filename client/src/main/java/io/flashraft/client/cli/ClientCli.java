@@ -1,5 +1,6 @@
 package io.flashraft.client.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -15,6 +16,15 @@ public final class ClientCli {
             RecordCommands.Truncate.class, ClusterCommands.Status.class, ClusterCommands.Metrics.class};
 
     private ClientCli() {
+    }
+
+    /** The seeds a command was given, else those of $FLASHRAFT_SEEDS, else 127.0.0.1:7201. */
+    public static List<String> seedsOrDefault(List<String> given) {
+        if (given != null && !given.isEmpty()) {
+            return given;
+        }
+        String env = System.getenv("FLASHRAFT_SEEDS");
+        return env == null || env.isBlank() ? List.of("127.0.0.1:7201") : List.of(env.split(","));
     }
 
     /** Adds every client command to a launcher's command line. */

@@ -59,7 +59,7 @@ abstract class ClientCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ClientPolicy policy = ClientPolicy.DEFAULT.withTimeouts(Math.min(5_000, timeoutMs), timeoutMs);
-        try (FlashRaftClient client = FlashRaftClient.connect(policy, seeds().toArray(String[]::new))) {
+        try (FlashRaftClient client = FlashRaftClient.connect(policy, ClientCli.seedsOrDefault(seeds).toArray(String[]::new))) {
             int code = run(client, out);
             out.flush();
             return code;
@@ -73,14 +73,6 @@ abstract class ClientCommand implements Callable<Integer> {
             err.flush();
             return USAGE;
         }
-    }
-
-    private List<String> seeds() {
-        if (seeds != null && !seeds.isEmpty()) {
-            return seeds;
-        }
-        String env = System.getenv("FLASHRAFT_SEEDS");
-        return env == null || env.isBlank() ? List.of("127.0.0.1:7201") : List.of(env.split(","));
     }
 
     static int exitCode(FlashRaftException e) {
