@@ -16,8 +16,8 @@ import java.net.SocketTimeoutException;
 
 /**
  * Asks one node, and only that node, for a linearizable read of one group: no redirect, no
- * retry, which the client would do. A node cut off from the majority must answer UNAVAILABLE or
- * TIMEOUT (or not at all, counted as TIMEOUT): the proof that a partition took effect.
+ * retry, which the client would do. A node cut off from the majority must refuse it (UNAVAILABLE,
+ * NOT_LEADER or TIMEOUT; no answer counts as TIMEOUT): the proof that a partition took effect.
  */
 public final class MinorityProbe {
     /** What the node gets to answer before the probe answers TIMEOUT for it. */

@@ -1,16 +1,18 @@
 package io.flashraft.server;
 
 import io.flashraft.client.cli.ClientCli;
+import io.flashraft.loadgen.flashraft.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code flashraft} launcher: the top of the module graph. The server runs as a subcommand;
- * the client's CLI commands ({@link ClientCli}) sit beside it.
+ * the client's CLI commands ({@link ClientCli}) and the load generator ({@link BenchCommand})
+ * sit beside it.
  */
 @Command(name = "flashraft", mixinStandardHelpOptions = true, version = "FlashRaft 0.1.0",
         description = "A consensus-first replicated key-value store.",
-        subcommands = {ServerCommand.class})
+        subcommands = {ServerCommand.class, BenchCommand.class})
 public final class FlashRaftCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
