@@ -23,6 +23,7 @@ import io.flashraft.statemachine.SessionConfig;
 import io.flashraft.statemachine.SnapshotInstaller;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,6 +69,57 @@ class SnapshotInstallTest {
             rebuildAWipedNode(cluster);
             assertTrue(injected.get() >= 1, "an install failed half-way at least once");
         }
+    }
+
+    /**
+     * The log recovery agent reopens a group whose install ended unfinished, but must leave one
+     * being installed alone (bug #21): each install here asks, once it began, whether the agent
+     * would reopen the group.
+     */
+    @Test
+    void aGroupBeingInstalledIsNotReopenedUnderTheInstall() throws Exception {
+        Map<String, NodeServer> restarted = new ConcurrentHashMap<>();
+        AtomicInteger rounds = new AtomicInteger();
+        AtomicInteger reopened = new AtomicInteger();
+        TestCluster.NodeServices checking = new TestCluster.NodeServices() {
+            @Override
+            public SnapshotInstaller installer(ClusterConfig cluster, String nodeId) {
+                SnapshotInstaller real = GatewayServices.INSTANCE.installer(cluster, nodeId);
+                return (leader, group, target) -> real.install(leader, group, new SnapshotInstaller.Target() {
+                    @Override
+                    public void begin() {
+                        target.begin();
+                        TestCluster.await("node " + nodeId + " started", Duration.ofSeconds(60), () -> restarted.containsKey(nodeId));
+                        if (restarted.get(nodeId).stateMachine(group).needsReopen()) {
+                            reopened.incrementAndGet();
+                        }
+                        rounds.incrementAndGet();
+                    }
+
+                    @Override
+                    public void accept(String namespace, RecordVersion version) {
+                        target.accept(namespace, version);
+                    }
+
+                    @Override
+                    public void finish(long term, long index, byte[] state) {
+                        target.finish(term, index, state);
+                    }
+                });
+            }
+
+            @Override
+            public AutoCloseable started(NodeServer node) throws Exception {
+                restarted.put(node.self().id(), node);
+                return GatewayServices.INSTANCE.started(node);
+            }
+        };
+        try (TestCluster cluster = TestCluster.in(dir).nodes(3).tuning(TUNING).services(checking).start()) {
+            restarted.clear(); // from now on only the wiped node starts, and only it is installed
+            rebuildAWipedNode(cluster);
+        }
+        assertTrue(rounds.get() >= 3, "asked during each group's install: " + rounds.get());
+        assertEquals(0, reopened.get(), "installs during which the agent would have reopened the group");
     }
 
     /**

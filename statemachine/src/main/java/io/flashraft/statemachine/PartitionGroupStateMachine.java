@@ -148,15 +148,20 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         if (logFailure != null) {
             return "Raft log failed: " + logFailure;
         }
-        return installIncomplete ? "rebuilding from the leader did not finish" : fault;
+        if (installIncomplete) {
+            return rebuilding ? "being rebuilt from the leader" : "rebuilding from the leader did not finish";
+        }
+        return fault;
     }
 
     /**
      * Whether this replica's copy of the group must be reopened: Ratis failed its log, or an
-     * install from the leader did not finish and left the partitions partly replaced.
+     * install from the leader ended without finishing and left the partitions partly replaced.
+     * Never while an install runs: reopening under it would leave Ratis a log that does not
+     * follow the installed snapshot, and the replica would refuse every entry after it.
      */
     public boolean needsReopen() {
-        return logFailure != null || installIncomplete;
+        return logFailure != null || installIncomplete && !rebuilding;
     }
 
     /** Why Ratis failed this replica's log of the group (a full or failing log disk), or null. */
