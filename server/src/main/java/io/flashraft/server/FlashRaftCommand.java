@@ -27,7 +27,17 @@ public final class FlashRaftCommand implements Runnable {
         return ClientCli.addTo(new CommandLine(new FlashRaftCommand()));
     }
 
+    /** Threads of the common pool unless the JVM was told otherwise (see {@link #main}). */
+    private static final int COMMON_POOL_THREADS = 4;
+
     public static void main(String[] args) {
+        // On two cores the common pool gets one thread, and CompletableFuture then starts a new
+        // thread for every async step instead; Ratis takes several per log append, and a node
+        // spent most of its CPU starting threads. Set before anything uses the pool.
+        if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+            System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
+                    String.valueOf(Math.max(COMMON_POOL_THREADS, Runtime.getRuntime().availableProcessors() - 1)));
+        }
         System.exit(commandLine().execute(args));
     }
 }
