@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
@@ -60,6 +61,7 @@ public final class LoadGenerator {
     public static void preload(Driver driver, LoadSpec spec, PrintStream progress) throws InterruptedException {
         AtomicLong next = new AtomicLong();
         AtomicLong failed = new AtomicLong();
+        AtomicReference<Exception> firstFailure = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < spec.threads(); t++) {
             SplittableRandom random = new SplittableRandom(spec.seed() + t);
@@ -73,6 +75,7 @@ public final class LoadGenerator {
                         driver.insert(key, value);
                     } catch (Exception e) {
                         failed.incrementAndGet();
+                        firstFailure.compareAndSet(null, e);
                     }
                 }
             }, "preload-" + t);
@@ -89,7 +92,8 @@ public final class LoadGenerator {
             }
         }
         if (failed.get() > 0) {
-            throw new IllegalStateException("loading the keys failed: " + failed.get() + " writes were refused");
+            throw new IllegalStateException("loading the keys failed: " + failed.get() + " writes were refused, the first with "
+                    + firstFailure.get());
         }
     }
 

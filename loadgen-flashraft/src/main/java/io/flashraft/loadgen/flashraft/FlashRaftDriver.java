@@ -6,7 +6,6 @@ import io.flashraft.client.Key;
 import io.flashraft.loadgen.Driver;
 import io.flashraft.protocol.BinSelection;
 import io.flashraft.protocol.Bins;
-import io.flashraft.protocol.RecordExistsAction;
 import io.flashraft.protocol.Value;
 import io.flashraft.protocol.WritePolicy;
 import java.util.List;
@@ -18,7 +17,6 @@ import java.util.List;
  */
 public final class FlashRaftDriver implements Driver {
     private static final String BIN = "v";
-    private static final WritePolicy CREATE = WritePolicy.of(RecordExistsAction.CREATE_ONLY);
 
     private final FlashRaftClient client;
     private final String namespace;
@@ -43,11 +41,6 @@ public final class FlashRaftDriver implements Driver {
     @Override
     public void update(long key, byte[] value) {
         client.put(key(key), Bins.of(BIN, Value.of(value)), WritePolicy.DEFAULT);
-    }
-
-    @Override
-    public void insert(long key, byte[] value) {
-        client.put(key(key), Bins.of(BIN, Value.of(value)), CREATE);
     }
 
     @Override
