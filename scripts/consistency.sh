@@ -2,10 +2,10 @@
 # Runs one consistency test against a local cluster of real server processes and writes the
 # history, the checker's verdict and the fault timeline under results/<time>-<workload>/:
 #
-#   scripts/consistency.sh --workload register --nemesis partition,kill --netns --time 120
+#   scripts/consistency.sh --workload register --nemesis partition,kill --time 120
 #
 # Options (all optional; `--help` lists them): --workload register|list-append|set|counter,
-# --nemesis kill,pause,restart,wipe,partition,loss (the last two need --netns), --netns,
+# --nemesis kill,pause,restart,wipe,partition,loss (the last two imply --netns), --netns,
 # --time SECONDS, --fault-interval SECONDS, --loss-percent N, --nodes 3|5, --workers N, --keys N,
 # --min-ok N, --seed N, --base-port N (the cluster's ports, default 7400, see cluster.sh). Exit
 # code 0 when the history is valid, enough operations succeeded and every fault took effect.
