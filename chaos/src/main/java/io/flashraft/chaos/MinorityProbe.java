@@ -5,6 +5,7 @@ import io.flashraft.protocol.BinSelection;
 import io.flashraft.protocol.ByteReader;
 import io.flashraft.protocol.ClientFrames;
 import io.flashraft.protocol.ClusterMap;
+import io.flashraft.protocol.Reply;
 import io.flashraft.protocol.ReplyCodec;
 import io.flashraft.protocol.Request;
 import io.flashraft.protocol.ResultCode;
@@ -29,8 +30,16 @@ public final class MinorityProbe {
 
     /** The code node {@code address} answers for a read of a key of {@code group}. */
     static ResultCode read(String address, ClusterMap map, int group, String namespace) {
+        return get(address, group, keyOf(map, group, namespace), BinSelection.HEADER).code();
+    }
+
+    /**
+     * Node {@code address}'s answer to a linearizable read of {@code key} (of {@code group}):
+     * TIMEOUT when it gives none in time, UNAVAILABLE when it cannot be reached.
+     */
+    public static Reply.Single get(String address, int group, Key key, BinSelection bins) {
         int colon = address.lastIndexOf(':');
-        Request.Get get = new Request.Get(namespace, keyOf(map, group, namespace).digest(), BinSelection.HEADER);
+        Request.Get get = new Request.Get(key.namespace(), key.digest(), bins);
         byte[] frame = ClientFrames.encode(new ClientFrames.OperationRequest(1, group, 0, 0, NODE_TIMEOUT_MS,
                 ClientFrames.ReadMode.LINEARIZABLE, false, get));
         try (Socket socket = new Socket()) {
@@ -44,14 +53,14 @@ public final class MinorityProbe {
             ByteReader reader = new ByteReader(body, 0, body.length);
             ClientFrames.Header header = ClientFrames.readHeader(reader);
             if (header.kind() != ClientFrames.RESULT) {
-                return ResultCode.BAD_REQUEST;
+                return Reply.Single.of(ResultCode.BAD_REQUEST);
             }
             ClientFrames.Result result = ClientFrames.readResult(header, reader);
-            return result.answered() ? ReplyCodec.decode(result.reply()).code() : result.code();
+            return result.answered() ? (Reply.Single) ReplyCodec.decode(result.reply()) : Reply.Single.of(result.code());
         } catch (SocketTimeoutException e) {
-            return ResultCode.TIMEOUT;
+            return Reply.Single.of(ResultCode.TIMEOUT);
         } catch (IOException e) {
-            return ResultCode.UNAVAILABLE;
+            return Reply.Single.of(ResultCode.UNAVAILABLE);
         }
     }
 

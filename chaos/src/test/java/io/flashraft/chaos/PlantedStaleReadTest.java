@@ -10,8 +10,12 @@ import io.flashraft.chaos.history.HistoryRecorder;
 import io.flashraft.chaos.workload.RegisterWorkload;
 import io.flashraft.client.ClientPolicy;
 import io.flashraft.client.FlashRaftClient;
+import io.flashraft.client.FlashRaftException;
 import io.flashraft.client.Key;
+import io.flashraft.protocol.BinSelection;
+import io.flashraft.protocol.Bins;
 import io.flashraft.protocol.ClusterMap;
+import io.flashraft.protocol.Reply;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Proof that the harness catches a consistency bug. Three server processes, each in its own
  * network namespace; the leader of a register's group is cut off from the other two. A writer
  * that knows only the majority side keeps writing (a new leader is elected and accepts the
- * writes); a reader that knows only the cut-off node keeps reading from it. With reads served
+ * writes); a reader asks the cut-off node, and only it, until after the last write completed. With reads served
  * from local state without a read index (the planted bug), the cut-off node answers the old
  * value after newer writes completed, and the checker must call the history invalid; with the
  * real read path the same schedule must be valid (the cut-off node cannot confirm a read).
@@ -47,6 +51,19 @@ class PlantedStaleReadTest {
         assertEquals(Linearizability.Verdict.VALID, safe.verdict, safe.toString());
     }
 
+    /**
+     * A read of the cut-off node and of no other: a client would learn the majority's nodes from
+     * the cluster map and move to the new leader, hiding the stale reads this test must plant.
+     */
+    private static Bins readFrom(String gateway, int group, Key key) {
+        Reply.Single reply = MinorityProbe.get(gateway, group, key, BinSelection.ALL);
+        return switch (reply.code()) {
+            case OK -> reply.bins();
+            case NOT_FOUND -> null;
+            default -> throw new FlashRaftException(reply.code(), false, "the cut-off node answered " + reply.code());
+        };
+    }
+
     private record Result(Linearizability.Verdict verdict, long writesOk, long readsOk, String rules) {
     }
 
@@ -62,9 +79,10 @@ class PlantedStaleReadTest {
             script.run("start", "--nodes", "3", "--netns");
             String[] all = {script.gateway(1), script.gateway(2), script.gateway(3)};
             int cutOff;
+            int group;
             try (FlashRaftClient setup = FlashRaftClient.connect(ClientPolicy.DEFAULT, all)) {
                 new RegisterWorkload(setup, "test", 1, recorder).setUp();
-                int group = setup.currentMap().groupOf(Key.of("test", "register", 0L).digest().partition());
+                group = setup.currentMap().groupOf(Key.of("test", "register", 0L).digest().partition());
                 ClusterMap.Node leader = setup.clusterMap().leaderOf(group);
                 cutOff = Integer.parseInt(leader.id().substring(1));
             }
@@ -76,33 +94,31 @@ class PlantedStaleReadTest {
                     others.append(others.length() == 0 ? "" : ",").append(n);
                 }
             }
-            try (FlashRaftClient reader = FlashRaftClient.connect(ClientPolicy.DEFAULT.withTimeouts(1_000, 2_000),
-                    script.gateway(cutOff))) {
-                script.run("partition", cutOff + "/" + others);
-                rules = script.run("rules");
-                try (FlashRaftClient writer = FlashRaftClient.connect(ClientPolicy.DEFAULT.withTimeouts(2_000, 30_000),
-                        majority.toArray(String[]::new))) {
-                    RegisterWorkload writes = new RegisterWorkload(writer, "test", 1, recorder);
-                    RegisterWorkload reads = new RegisterWorkload(reader, "test", 1, recorder);
-                    AtomicBoolean writing = new AtomicBoolean(true);
-                    Thread readerThread = new Thread(() -> {
-                        while (writing.get()) {
-                            if (reads.read(1, 0) == History.Type.OK) {
-                                readsOk.incrementAndGet();
-                            }
+            script.run("partition", cutOff + "/" + others);
+            rules = script.run("rules");
+            String cutOffGateway = script.gateway(cutOff);
+            try (FlashRaftClient writer = FlashRaftClient.connect(ClientPolicy.DEFAULT.withTimeouts(2_000, 30_000),
+                    majority.toArray(String[]::new))) {
+                RegisterWorkload register = new RegisterWorkload(writer, "test", 1, recorder);
+                AtomicBoolean writing = new AtomicBoolean(true);
+                Thread readerThread = new Thread(() -> {
+                    // The last read begins after the last write completed.
+                    do {
+                        if (register.read(1, 0, key -> readFrom(cutOffGateway, group, key)) == History.Type.OK) {
+                            readsOk.incrementAndGet();
                         }
-                    }, "reader");
-                    readerThread.start();
-                    // Writes succeed once the majority has elected a leader; a few after that are enough.
-                    long deadline = System.nanoTime() + 60_000_000_000L;
-                    while (writesOk.get() < 20 && System.nanoTime() < deadline) {
-                        if (writes.write(0, 0) == History.Type.OK) {
-                            writesOk.incrementAndGet();
-                        }
+                    } while (writing.get());
+                }, "reader");
+                readerThread.start();
+                // Writes succeed once the majority has elected a leader; a few after that are enough.
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (writesOk.get() < 20 && System.nanoTime() < deadline) {
+                    if (register.write(0, 0) == History.Type.OK) {
+                        writesOk.incrementAndGet();
                     }
-                    writing.set(false);
-                    readerThread.join();
                 }
+                writing.set(false);
+                readerThread.join();
             }
         } finally {
             script.run("stop");

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Function;
 
 /**
  * Jepsen's register workload over several independent keys: reads, writes and compare-and-sets,
@@ -76,10 +77,21 @@ public final class RegisterWorkload implements Workload {
 
     /** Reads key k as worker {@code worker}. */
     public History.Type read(int worker, long k) {
+        return read(worker, k, key -> {
+            Record record = client.get(key, BinSelection.ALL);
+            return record == null ? null : record.bins();
+        });
+    }
+
+    /**
+     * Reads key k as worker {@code worker} through {@code source}, which gives the record's bins
+     * (null when there is none) or throws when the read failed.
+     */
+    public History.Type read(int worker, long k, Function<Key, Bins> source) {
         recorder.invoke(worker, "read", Arrays.asList(k, null));
         try {
-            Record record = client.get(key(k), BinSelection.ALL);
-            Object value = record == null ? null : ((Value.IntegerValue) record.bins().get(BIN)).value();
+            Bins bins = source.apply(key(k));
+            Object value = bins == null ? null : ((Value.IntegerValue) bins.get(BIN)).value();
             return done(worker, History.Type.OK, "read", Arrays.asList(k, value));
         } catch (FlashRaftException e) {
             return done(worker, History.Type.FAIL, "read", Arrays.asList(k, null));
