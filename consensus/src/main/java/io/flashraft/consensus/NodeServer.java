@@ -1,5 +1,6 @@
 package io.flashraft.consensus;
 
+import com.codahale.metrics.Histogram;
 import com.codahale.metrics.MetricRegistry;
 import io.flashraft.device.RecordStore;
 import io.flashraft.device.RecordStores;
@@ -14,6 +15,7 @@ import io.flashraft.statemachine.LogEntryCodec;
 import io.flashraft.statemachine.PartitionGroupStateMachine;
 import io.flashraft.statemachine.SnapshotInstaller;
 import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,6 +84,8 @@ public final class NodeServer implements AutoCloseable {
     private final Map<Integer, RaftGroup> groups = new LinkedHashMap<>();
     private final Map<RaftGroupId, Integer> groupNumbers = new HashMap<>();
     private final Map<Integer, PartitionGroupStateMachine> machines = new ConcurrentHashMap<>();
+    /** Each hosted group's batcher of proposals (used while this node leads the group). */
+    private final Map<Integer, ProposalBatcher> batchers = new HashMap<>();
     /** Leaders of the groups this node does not host, learned from their hosts. */
     private final Map<Integer, LeaderTerm> learnedLeaders = new ConcurrentHashMap<>();
     /** Groups removed from the Ratis server to reopen their failed log, not yet added back. */
@@ -93,6 +97,10 @@ public final class NodeServer implements AutoCloseable {
     /** Free space a log disk needs before a failed log is reopened, at the least. */
     private static final long LOG_RECOVERY_MIN_FREE_BYTES = 64L << 20;
 
+    /** The most bytes of commands {@link ProposalBatcher} puts in one log entry (one command may exceed it). */
+    private static final int MAX_ENTRY_BYTES = 1 << 20;
+    /** Entries {@link ProposalBatcher} keeps in flight per group: two keep Ratis' pipeline busy while the next fills. */
+    private static final int PROPOSALS_IN_FLIGHT = 2;
     /** How often the eviction agent compares each store with its eviction mark. */
     private static final long EVICTION_INTERVAL_MS = 1_000;
     /**
@@ -125,6 +133,8 @@ public final class NodeServer implements AutoCloseable {
     /** Groups whose storage this node created empty, with the rounds each has been stuck so (see {@link #reclaimEmptyReplicas}). */
     private final Map<Integer, Integer> emptyReplicas = new ConcurrentHashMap<>();
     private volatile boolean stopping;
+    /** The file system of the Raft logs, once known. */
+    private volatile FileStore logDisk;
 
     private NodeServer(ClusterConfig cluster, String nodeId, Path dataDir, Map<String, RecordStore> stores,
                        Map<String, StoreConfig> storeConfigs, RaftTuning tuning, SnapshotInstaller installer,
@@ -140,6 +150,7 @@ public final class NodeServer implements AutoCloseable {
         this.storeConfigs = Map.copyOf(storeConfigs);
         this.clockMs = clockMs;
         this.evictions = metrics.counter("evictions");
+        Histogram entrySizes = metrics.histogram("commands-per-entry");
         this.balancer = new NodeAgent("leader-balance-" + nodeId, tuning.leaderBalanceIntervalMs(), this::balanceLeaders);
         this.evictor = new NodeAgent("eviction-" + nodeId, EVICTION_INTERVAL_MS, this::evictOnce);
         this.logRecovery = new NodeAgent("log-recovery-" + nodeId, LOG_RECOVERY_INTERVAL_MS, this::reopenBrokenGroups);
@@ -149,6 +160,8 @@ public final class NodeServer implements AutoCloseable {
             RaftGroup group = raftGroup(g);
             groups.put(g, group);
             groupNumbers.put(group.getGroupId(), g);
+            batchers.put(g, new ProposalBatcher(PROPOSALS_IN_FLIGHT, MAX_ENTRY_BYTES, entrySizes,
+                    batch -> proposeEntry(g, batch)));
             RaftStorageCheck.setAsideIfDamaged(raftDir, group.getGroupId().getUuid().toString(), nodeId);
         }
         this.server = RaftServer.newBuilder()
@@ -425,11 +438,13 @@ public final class NodeServer implements AutoCloseable {
     }
 
     /**
-     * Proposes a batch of commands to a group this node leads and answers with their replies once
-     * applied. A write that would grow a namespace whose store passed its stop-writes mark is
-     * refused before anything is proposed (DEVICE_FULL); deletes still go through.
+     * Proposes a command to a group this node leads and answers with its reply once applied. The
+     * commands that reach the group together share a log entry ({@link ProposalBatcher}). A write
+     * that would grow a namespace whose store passed its stop-writes mark, or while the Raft log
+     * disk is below its reserve, is refused before anything is proposed (DEVICE_FULL); deletes
+     * still go through.
      */
-    public CompletableFuture<GroupResult> submit(int group, List<Command> commands) {
+    public CompletableFuture<GroupResult> submit(int group, Command command) {
         RaftServer.Division division = division(group);
         if (division == null) {
             return CompletableFuture.completedFuture(GroupResult.notLeader(placement.preferredLeader(group).id()));
@@ -437,20 +452,24 @@ public final class NodeServer implements AutoCloseable {
         if (!division.getInfo().isLeader()) {
             return CompletableFuture.completedFuture(GroupResult.notLeader(leaderOf(group)));
         }
-        for (Command command : commands) {
+        if (grows(command.request())) {
             RecordStore store = stores.get(command.request().namespace());
-            if (store != null && grows(command.request()) && store.stopWrites()) {
+            if (store != null && store.stopWrites()) {
                 return CompletableFuture.completedFuture(GroupResult.failed(GroupResult.Status.DEVICE_FULL,
                         "namespace " + command.request().namespace() + " passed its stop-writes mark on the leader"));
             }
+            long logDiskFree = logDiskFreeBytes();
+            if (logDiskFree < tuning.logDiskReserveBytes()) {
+                return CompletableFuture.completedFuture(GroupResult.failed(GroupResult.Status.DEVICE_FULL,
+                        "the Raft log disk of node " + self.id() + " (" + raftDir + ") has " + logDiskFree
+                                + " bytes free, less than the reserve of " + tuning.logDiskReserveBytes()));
+            }
         }
-        long logDiskFree = logDiskFreeBytes();
-        if (logDiskFree < tuning.logDiskReserveBytes() && commands.stream().anyMatch(c -> grows(c.request()))) {
-            return CompletableFuture.completedFuture(GroupResult.failed(GroupResult.Status.DEVICE_FULL,
-                    "the Raft log disk of node " + self.id() + " (" + raftDir + ") has " + logDiskFree
-                            + " bytes free, less than the reserve of " + tuning.logDiskReserveBytes()));
-        }
-        byte[] batch = LogEntryCodec.encodeBatch(commands);
+        return batchers.get(group).propose(LogEntryCodec.encodeCommand(command));
+    }
+
+    /** Proposes one entry of encoded commands to a group and answers with their replies. */
+    private CompletableFuture<GroupResult> proposeEntry(int group, byte[] batch) {
         RaftClientRequest request = request(group, batch, RaftClientRequest.writeRequestType());
         return submitAsync(request)
                 .thenApply(reply -> reply.isSuccess()
@@ -564,7 +583,12 @@ public final class NodeServer implements AutoCloseable {
     /** Usable bytes on the file system of this node's Raft logs. */
     private long logDiskFreeBytes() {
         try {
-            return Files.getFileStore(raftDir).getUsableSpace();
+            FileStore store = logDisk;
+            if (store == null) {
+                // Found once: finding it reads the mount table, too slow for every write.
+                logDisk = store = Files.getFileStore(raftDir);
+            }
+            return store.getUsableSpace();
         } catch (IOException e) {
             LOG.warn("node {}: cannot read the free space of {}: {}", self.id(), raftDir, e.toString());
             return 0;
@@ -766,7 +790,7 @@ public final class NodeServer implements AutoCloseable {
                 }
                 GroupResult result;
                 try {
-                    result = submit(group, commands).get(EVICTION_WAIT_MS, TimeUnit.MILLISECONDS);
+                    result = proposeEntry(group, LogEntryCodec.encodeBatch(commands)).get(EVICTION_WAIT_MS, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return evicted;

@@ -284,7 +284,7 @@ class ClusterTest {
                 GroupResult result;
                 do { // a leader moving (balancing) answers NOT_LEADER, UNAVAILABLE or IN_DOUBT: try the command again
                     TestCluster.await("a leader of group " + group, Duration.ofSeconds(30), () -> cluster.leaderIndex(group) >= 0);
-                    result = cluster.node(cluster.leaderIndex(group)).submit(group, List.of(new Command(81, i + 1, put))).join();
+                    result = cluster.node(cluster.leaderIndex(group)).submit(group, new Command(81, i + 1, put)).join();
                 } while (result.status() == GroupResult.Status.NOT_LEADER || result.status() == GroupResult.Status.UNAVAILABLE
                         || result.status() == GroupResult.Status.IN_DOUBT); // the same command again: applied once
                 if (result.status() == GroupResult.Status.DEVICE_FULL) {
@@ -311,8 +311,8 @@ class ClusterTest {
             cluster.awaitLeaders();
             Digest key = KeyDigest.of("", Value.of(1L));
             int group = cluster.node(0).placement().groupOf(key.partition());
-            GroupResult refused = cluster.node(cluster.leaderIndex(group)).submit(group, List.of(new Command(91, 1,
-                    new Request.Put(NS, "", key, Bins.of("v", Value.of(1L)), WritePolicy.DEFAULT)))).join();
+            GroupResult refused = cluster.node(cluster.leaderIndex(group)).submit(group, new Command(91, 1,
+                    new Request.Put(NS, "", key, Bins.of("v", Value.of(1L)), WritePolicy.DEFAULT))).join();
             assertEquals(GroupResult.Status.DEVICE_FULL, refused.status());
             assertTrue(refused.reason().contains("Raft log disk"), refused.reason());
             assertEquals(ResultCode.NOT_FOUND, new TestClient(cluster, 92).read(0, new Request.Get(NS, key, BinSelection.ALL))

@@ -44,7 +44,7 @@ public final class TestClient {
         while (System.nanoTime() < deadline) {
             int leader = cluster.leaderIndex(group);
             if (leader >= 0) {
-                GroupResult result = join(cluster.node(leader).submit(group, List.of(command)));
+                GroupResult result = join(cluster.node(leader).submit(group, command));
                 if (result.ok()) {
                     return ReplyCodec.decode(result.replies().get(0));
                 }

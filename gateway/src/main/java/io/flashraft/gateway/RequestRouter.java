@@ -123,7 +123,7 @@ final class RequestRouter {
         boolean local = write ? node.leads(group) : node.hosts(group);
         if (local) {
             CompletableFuture<GroupResult> running = write
-                    ? node.submit(group, List.of(new Command(op.sessionId(), op.sequence(), op.opensSession(), op.request())))
+                    ? node.submit(group, new Command(op.sessionId(), op.sequence(), op.opensSession(), op.request()))
                     : node.read(group, op.request());
             return running
                     .orTimeout(op.effectiveTimeoutMs(), TimeUnit.MILLISECONDS)

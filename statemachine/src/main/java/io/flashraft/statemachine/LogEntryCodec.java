@@ -31,16 +31,36 @@ public final class LogEntryCodec {
 
     /** The encoding of a batch of commands. */
     public static byte[] encodeBatch(List<Command> commands) {
+        List<byte[]> encoded = new ArrayList<>(commands.size());
+        for (Command command : commands) {
+            encoded.add(encodeCommand(command));
+        }
+        return joinBatch(encoded);
+    }
+
+    /** The encoding of one command, as a batch carries it. */
+    public static byte[] encodeCommand(Command command) {
+        ByteWriter out = new ByteWriter(64);
+        out.writeLong(command.sessionId());
+        out.writeLong(command.sequence());
+        out.writeByte(command.opensSession() ? 1 : 0);
+        RequestCodec.write(out, command.request());
+        return out.toByteArray();
+    }
+
+    /** The batch of commands each encoded by {@link #encodeCommand}. */
+    public static byte[] joinBatch(List<byte[]> commands) {
         if (commands.isEmpty() || commands.size() > LogEntry.MAX_COMMANDS) {
             throw new IllegalArgumentException("a batch carries 1.." + LogEntry.MAX_COMMANDS + " commands, got " + commands.size());
         }
-        ByteWriter out = new ByteWriter(64 * commands.size());
+        int size = 5;
+        for (byte[] command : commands) {
+            size += command.length;
+        }
+        ByteWriter out = new ByteWriter(size);
         out.writeVarint(commands.size());
-        for (Command command : commands) {
-            out.writeLong(command.sessionId());
-            out.writeLong(command.sequence());
-            out.writeByte(command.opensSession() ? 1 : 0);
-            RequestCodec.write(out, command.request());
+        for (byte[] command : commands) {
+            out.writeBytes(command, 0, command.length);
         }
         return out.toByteArray();
     }

@@ -1,0 +1,152 @@
+package io.flashraft.consensus;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.codahale.metrics.Histogram;
+import com.codahale.metrics.UniformReservoir;
+import io.flashraft.protocol.Bins;
+import io.flashraft.protocol.KeyDigest;
+import io.flashraft.protocol.Request;
+import io.flashraft.protocol.Value;
+import io.flashraft.protocol.WritePolicy;
+import io.flashraft.statemachine.Command;
+import io.flashraft.statemachine.LogEntryCodec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class ProposalBatcherTest {
+    /** The entries proposed, each with the future the test completes. */
+    private final List<List<Command>> entries = new ArrayList<>();
+    private final List<CompletableFuture<GroupResult>> outcomes = new ArrayList<>();
+    private final Function<byte[], CompletableFuture<GroupResult>> recording = batch -> {
+        entries.add(LogEntryCodec.decodeBatch(batch, 0, batch.length));
+        CompletableFuture<GroupResult> outcome = new CompletableFuture<>();
+        outcomes.add(outcome);
+        return outcome;
+    };
+
+    private static Command command(long sequence, int valueBytes) {
+        return new Command(7, sequence, new Request.Put("ns", "s", KeyDigest.of("s", Value.of(sequence)),
+                Bins.of("v", Value.of(new byte[valueBytes])), WritePolicy.DEFAULT));
+    }
+
+    private static CompletableFuture<GroupResult> propose(ProposalBatcher batcher, long sequence) {
+        return batcher.propose(LogEntryCodec.encodeCommand(command(sequence, 10)));
+    }
+
+    private static GroupResult replies(List<Command> entry) {
+        List<byte[]> replies = new ArrayList<>();
+        for (Command command : entry) {
+            replies.add(new byte[] {(byte) command.sequence()});
+        }
+        return GroupResult.ok(replies);
+    }
+
+    private static List<Long> sequences(List<Command> entry) {
+        return entry.stream().map(Command::sequence).toList();
+    }
+
+    @Test
+    void anIdleGroupProposesEachCommandAtOnceAndABusyOneCarriesWhatArrivedMeanwhileInOneEntry() {
+        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), recording);
+        CompletableFuture<GroupResult> first = propose(batcher, 1);
+        assertEquals(List.of(List.of(1L)), entries.stream().map(ProposalBatcherTest::sequences).toList(),
+                "nothing was out: proposed alone, at once");
+        List<CompletableFuture<GroupResult>> waiting = new ArrayList<>();
+        for (long s = 2; s <= 6; s++) {
+            waiting.add(propose(batcher, s));
+        }
+        assertEquals(1, entries.size(), "one entry in flight at most: the others wait");
+        outcomes.get(0).complete(replies(entries.get(0)));
+        assertArrayEquals(new byte[] {1}, first.join().replies().get(0));
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L), sequences(entries.get(1)), "what waited goes as one entry, in order");
+        outcomes.get(1).complete(replies(entries.get(1)));
+        for (int i = 0; i < waiting.size(); i++) {
+            GroupResult result = waiting.get(i).join();
+            assertTrue(result.ok());
+            assertEquals(1, result.replies().size(), "each command is answered with its own reply");
+            assertArrayEquals(new byte[] {(byte) (i + 2)}, result.replies().get(0));
+        }
+    }
+
+    @Test
+    void severalEntriesMayBeInFlight() {
+        ProposalBatcher batcher = new ProposalBatcher(2, 1 << 20, new Histogram(new UniformReservoir()), recording);
+        propose(batcher, 1);
+        propose(batcher, 2);
+        propose(batcher, 3);
+        propose(batcher, 4);
+        assertEquals(List.of(List.of(1L), List.of(2L)), entries.stream().map(ProposalBatcherTest::sequences).toList());
+        outcomes.get(1).complete(replies(entries.get(1)));
+        assertEquals(List.of(3L, 4L), sequences(entries.get(2)));
+    }
+
+    @Test
+    void anEntryStaysWithinTheByteLimitButACommandLargerThanItStillGoesAlone() {
+        int commandBytes = LogEntryCodec.encodeCommand(command(1, 1_000)).length;
+        ProposalBatcher batcher = new ProposalBatcher(1, 3 * commandBytes, new Histogram(new UniformReservoir()), recording);
+        batcher.propose(LogEntryCodec.encodeCommand(command(1, 1_000)));
+        for (long s = 2; s <= 5; s++) {
+            batcher.propose(LogEntryCodec.encodeCommand(command(s, 1_000)));
+        }
+        CompletableFuture<GroupResult> big = batcher.propose(LogEntryCodec.encodeCommand(command(6, 10_000)));
+        outcomes.get(0).complete(replies(entries.get(0)));
+        assertEquals(List.of(2L, 3L, 4L), sequences(entries.get(1)));
+        outcomes.get(1).complete(replies(entries.get(1)));
+        assertEquals(List.of(5L), sequences(entries.get(2)), "the oversized command does not join");
+        outcomes.get(2).complete(replies(entries.get(2)));
+        assertEquals(List.of(6L), sequences(entries.get(3)));
+        outcomes.get(3).complete(replies(entries.get(3)));
+        assertTrue(big.join().ok());
+    }
+
+    @Test
+    void everyCommandOfAFailedEntryGetsItsFailureAndTheGroupGoesOn() {
+        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), recording);
+        propose(batcher, 1);
+        CompletableFuture<GroupResult> a = propose(batcher, 2);
+        CompletableFuture<GroupResult> b = propose(batcher, 3);
+        outcomes.get(0).complete(GroupResult.notLeader("n2"));
+        outcomes.get(1).completeExceptionally(new IllegalStateException("the leader stepped down"));
+        assertEquals(GroupResult.Status.IN_DOUBT, a.join().status(), "an entry whose outcome is unknown: in doubt");
+        assertEquals(GroupResult.Status.IN_DOUBT, b.join().status());
+        CompletableFuture<GroupResult> c = propose(batcher, 4);
+        outcomes.get(2).complete(GroupResult.ok(List.of(new byte[] {4}, new byte[] {5})));
+        assertEquals(GroupResult.Status.IN_DOUBT, c.join().status(), "a reply count that does not match is not trusted");
+        CompletableFuture<GroupResult> d = propose(batcher, 5);
+        outcomes.get(3).complete(GroupResult.notLeader("n2"));
+        assertEquals(GroupResult.Status.NOT_LEADER, d.join().status());
+        assertEquals("n2", d.join().leader());
+    }
+
+    @Test
+    void entriesAnsweredAtOnceDoNotRecurseAndLoseNothing() {
+        List<Long> proposed = new ArrayList<>();
+        ProposalBatcher[] self = new ProposalBatcher[1];
+        List<CompletableFuture<GroupResult>> answers = new ArrayList<>();
+        self[0] = new ProposalBatcher(1, 64, new Histogram(new UniformReservoir()), batch -> {
+            List<Command> entry = LogEntryCodec.decodeBatch(batch, 0, batch.length);
+            proposed.addAll(sequences(entry));
+            if (proposed.size() == 1) {
+                // While the first entry is being proposed, many more commands arrive.
+                for (long s = 2; s <= 20_000; s++) {
+                    answers.add(propose(self[0], s));
+                }
+            }
+            return CompletableFuture.completedFuture(replies(entry));
+        });
+        CompletableFuture<GroupResult> first = propose(self[0], 1);
+        assertTrue(first.join().ok());
+        assertEquals(20_000, proposed.size());
+        for (int i = 0; i < proposed.size(); i++) {
+            assertEquals(i + 1, proposed.get(i), "in arrival order");
+        }
+        assertFalse(answers.stream().anyMatch(a -> !a.isDone() || !a.join().ok()));
+    }
+}
