@@ -36,6 +36,11 @@ public abstract class AbstractRecordStore implements RecordStore {
     private final ReentrantReadWriteLock[] partitionLocks = new ReentrantReadWriteLock[Partitions.COUNT];
     /** The latest "now" any write carried: background reclaim never runs ahead of it. */
     private final AtomicLong nowWatermarkMs = new AtomicLong(Long.MIN_VALUE);
+    /**
+     * No live version expires before this (seconds): expiry reclaim scans only once callers' time
+     * passes it. 0 until the first scan, which learns what an open found on the device.
+     */
+    private final AtomicLong earliestVoidTimeSec = new AtomicLong();
     /** Per group, the latest write: expiry is reclaimed by the time of the record's own group. */
     private final java.util.concurrent.ConcurrentHashMap<Integer, GroupClock> groupClocks =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -264,6 +269,7 @@ public abstract class AbstractRecordStore implements RecordStore {
                 return false;
             }
             write(version, info);
+            noteVoidTime(version);
             return true;
         } finally {
             lock.unlock();
@@ -332,9 +338,20 @@ public abstract class AbstractRecordStore implements RecordStore {
      */
     protected long reclaimExpired() {
         long watermark = nowWatermarkMs();
-        if (watermark == Long.MIN_VALUE) {
-            return 0;
+        if (watermark == Long.MIN_VALUE || Math.floorDiv(watermark, 1000) < earliestVoidTimeSec.get()) {
+            return 0; // nothing can have expired yet: no scan
         }
+        // Writes during the scan lower the bound themselves; the scan adds what it leaves.
+        long bound = earliestVoidTimeSec.getAndSet(Long.MAX_VALUE);
+        try {
+            return reclaimExpired(watermark, bound);
+        } catch (RuntimeException | Error e) {
+            lowerVoidTimeBound(bound); // the scan did not finish: its bound still holds
+            throw e;
+        }
+    }
+
+    private long reclaimExpired(long watermark, long bound) {
         long reclaimed = 0;
         for (int p = 0; p < Partitions.COUNT; p++) {
             ReentrantReadWriteLock.WriteLock lock = partitionLocks[p].writeLock();
@@ -342,25 +359,42 @@ public abstract class AbstractRecordStore implements RecordStore {
             try {
                 for (Digest digest : digests(p)) {
                     VersionInfo info = find(digest);
-                    if (info == null || info.tombstone() || !RecordMeta.isExpired(info.voidTimeSec(), watermark)) {
+                    if (info == null || info.tombstone() || info.voidTimeSec() == 0) {
+                        continue;
+                    }
+                    if (!RecordMeta.isExpired(info.voidTimeSec(), watermark)) {
+                        lowerVoidTimeBound(info.voidTimeSec());
                         continue;
                     }
                     RecordVersion version = read(digest);
                     GroupClock clock = groupClocks.get(version.group());
                     if (clock == null || !RecordMeta.isExpired(info.voidTimeSec(), clock.nowMs())
                             || clock.logIndex() < info.logIndex()) {
+                        lowerVoidTimeBound(info.voidTimeSec()); // expired, but not reclaimable yet
                         continue;
                     }
                     write(tombstone(digest, info, version.group(), clock.logIndex(), version.lastUpdateStamp()), info);
                     reclaimed++;
                 }
             } catch (StoreFullException e) {
+                lowerVoidTimeBound(bound); // the next round goes on
                 return reclaimed;
             } finally {
                 lock.unlock();
             }
         }
         return reclaimed;
+    }
+
+    /** Keeps {@link #earliestVoidTimeSec} at or below a live version's void time. */
+    private void noteVoidTime(RecordVersion version) {
+        if (!version.tombstone() && version.voidTimeSec() != 0) {
+            lowerVoidTimeBound(version.voidTimeSec());
+        }
+    }
+
+    private void lowerVoidTimeBound(long voidTimeSec) {
+        earliestVoidTimeSec.accumulateAndGet(voidTimeSec, Math::min);
     }
 
     /** A tombstone that replaces {@code previous}. */
@@ -411,6 +445,7 @@ public abstract class AbstractRecordStore implements RecordStore {
         } catch (StoreFullException e) {
             return WriteResult.rejected(ResultCode.DEVICE_FULL);
         }
+        noteVoidTime(version);
         return WriteResult.ok(meta);
     }
 

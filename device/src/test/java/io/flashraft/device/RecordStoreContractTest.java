@@ -735,6 +735,27 @@ public abstract class RecordStoreContractTest {
     }
 
     @Test
+    void expiryReclaimFindsEveryRecordOnceItExpiresAlsoAfterARestart() {
+        StoreConfig config = config(UnaryOperator.identity());
+        RecordStore store = track(open(config));
+        Digest soon = digest(1, 1);
+        Digest later = digest(2, 1);
+        store.put(log.next(), soon, SET, bins("a", 1), WritePolicy.DEFAULT.withTtlSec(10));
+        store.put(log.next(), later, SET, bins("a", 1), WritePolicy.DEFAULT.withTtlSec(30));
+        store.runMaintenance();
+        assertEquals(2, store.stats().records(), "nothing has expired");
+        advanceWithWrite(store, 10_000);
+        store.runMaintenance();
+        assertEquals(List.of(soon), tombstones(store, 1, 2), "reclaimed once expired, though an earlier round saw it live");
+        store.checkpoint(0, log.lastIndex());
+
+        store = reopen(store, config);
+        advanceWithWrite(store, 20_000);
+        store.runMaintenance();
+        assertEquals(List.of(soon, later), tombstones(store, 1, 2), "a store opened from its files reclaims what it found");
+    }
+
+    @Test
     void tombstoneIsDroppedOnlyAfterCheckpointAndRetention() {
         RecordStore store = openStore(b -> b.tombstoneRetentionMs(10_000));
         Digest covered = digest(1, 1);

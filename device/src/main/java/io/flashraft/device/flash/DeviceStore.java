@@ -428,7 +428,7 @@ public final class DeviceStore extends AbstractRecordStore {
      */
     private long raidTombstones() {
         long nowSec = Math.floorDiv(nowWatermarkMs(), 1000);
-        if (nowWatermarkMs() == Long.MIN_VALUE) {
+        if (nowWatermarkMs() == Long.MIN_VALUE || tombstones.get() == 0) {
             return 0;
         }
         Map<Digest, Long> candidates = new HashMap<>();
