@@ -92,6 +92,11 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     private final Semaphore applyPermit = new Semaphore(1);
     private final long faultRetryMs;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    /**
+     * The latest snapshot, as this machine wrote or loaded it. Ratis asks for it on every
+     * AppendEntries; its storage lists the snapshot directory each time while there is none.
+     */
+    private volatile SingleFileSnapshotInfo latestSnapshot;
     /** The latest time and stamp this replica proposed or applied: they never run backwards. */
     private final AtomicLong proposedNowMs = new AtomicLong();
     private final AtomicLong proposedStamp = new AtomicLong();
@@ -188,7 +193,8 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         stateMachineDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
         getLifeCycle().startAndTransition(() -> {
             storage.init(raftStorage);
-            loadSnapshot(storage.getLatestSnapshot());
+            latestSnapshot = storage.getLatestSnapshot();
+            loadSnapshot(latestSnapshot);
         });
     }
 
@@ -203,7 +209,8 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     /** Loads the snapshot just installed (or the latest one) and runs again. */
     @Override
     public void reinitialize() throws IOException {
-        loadSnapshot(storage.loadLatestSnapshot());
+        latestSnapshot = storage.loadLatestSnapshot();
+        loadSnapshot(latestSnapshot);
         if (getLifeCycleState() == LifeCycle.State.PAUSED) {
             getLifeCycle().transition(LifeCycle.State.STARTING);
             getLifeCycle().transition(LifeCycle.State.RUNNING);
@@ -227,7 +234,7 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
 
     @Override
     public SingleFileSnapshotInfo getLatestSnapshot() {
-        return storage.getLatestSnapshot();
+        return latestSnapshot;
     }
 
     @Override
@@ -486,8 +493,10 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
             channel.force(true);
         }
         Files.move(temporary, file.toPath(), StandardCopyOption.ATOMIC_MOVE);
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(
-                new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file)), last));
+        SingleFileSnapshotInfo snapshot = new SingleFileSnapshotInfo(
+                new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file)), last);
+        storage.updateLatestSnapshot(snapshot);
+        latestSnapshot = snapshot;
     }
 
     private void loadSnapshot(SingleFileSnapshotInfo snapshot) throws IOException {
