@@ -69,7 +69,7 @@ public record NodeConfig(String nodeId, Path dataDir, ClusterConfig cluster, Raf
         if (nodes.stream().noneMatch(n -> n.id().equals(nodeId))) {
             throw root.error("node-id", "'" + nodeId + "' is not the id of any of cluster.nodes");
         }
-        int groupsPerNode = (int) clusterSection.integer("groups-per-node", 1, 4096 / nodes.size(), 4);
+        int groupsPerNode = (int) clusterSection.integer("groups-per-node", 1, 4096 / nodes.size(), 1);
         int replicationFactor = (int) clusterSection.integer("replication-factor", 1, nodes.size(), Math.min(3, nodes.size()));
         SessionConfig defaults = SessionConfig.DEFAULT;
         SessionConfig sessions = new SessionConfig(

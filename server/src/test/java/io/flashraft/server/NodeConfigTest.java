@@ -48,7 +48,7 @@ class NodeConfigTest {
                 assertEquals(first.cluster().hash(), other.cluster().hash(), "n" + n + ".yaml describes the same cluster");
                 assertEquals(run.resolve("data").resolve("n" + n).normalize(), other.dataDir().normalize());
             }
-            assertEquals(4 * count, first.cluster().groupCount());
+            assertEquals(count, first.cluster().groupCount());
             assertEquals(3, first.cluster().replicationFactor());
         }
     }
@@ -57,7 +57,7 @@ class NodeConfigTest {
     void leftOutKeysTakeTheirDefaultsAndPathsResolveAgainstTheFile() throws Exception {
         NodeConfig config = NodeConfig.load(write(VALID));
         assertEquals(dir.resolve("data"), config.dataDir());
-        assertEquals(4, config.cluster().groupsPerNode());
+        assertEquals(1, config.cluster().groupsPerNode());
         assertEquals(1, config.cluster().replicationFactor(), "capped by the number of nodes");
         assertEquals(RaftTuning.DEFAULT, config.raft());
         StoreConfig store = config.stores().get("test");
