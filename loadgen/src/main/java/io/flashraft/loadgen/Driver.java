@@ -5,7 +5,8 @@ package io.flashraft.loadgen;
  * to call from many threads at once. An operation that fails throws; the generator counts it.
  */
 public interface Driver extends AutoCloseable {
-    void read(long key) throws Exception;
+    /** The key's value, or null when it has none. */
+    byte[] read(long key) throws Exception;
 
     void update(long key, byte[] value) throws Exception;
 

@@ -26,8 +26,9 @@ class LoadGeneratorTest {
         }
 
         @Override
-        public void read(long key) {
+        public byte[] read(long key) {
             reads.incrementAndGet();
+            return null;
         }
 
         @Override

@@ -3,6 +3,7 @@ package io.flashraft.loadgen.flashraft;
 import io.flashraft.client.ClientPolicy;
 import io.flashraft.client.FlashRaftClient;
 import io.flashraft.client.Key;
+import io.flashraft.client.Record;
 import io.flashraft.loadgen.Driver;
 import io.flashraft.protocol.BinSelection;
 import io.flashraft.protocol.Bins;
@@ -34,8 +35,9 @@ public final class FlashRaftDriver implements Driver {
     }
 
     @Override
-    public void read(long key) {
-        client.get(key(key), BinSelection.ALL);
+    public byte[] read(long key) {
+        Record record = client.get(key(key), BinSelection.ALL);
+        return record == null ? null : ((Value.BytesValue) record.bins().get(BIN)).value();
     }
 
     @Override
