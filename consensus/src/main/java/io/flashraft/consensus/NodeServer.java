@@ -164,9 +164,11 @@ public final class NodeServer implements AutoCloseable {
                     batch -> proposeEntry(g, batch)));
             RaftStorageCheck.setAsideIfDamaged(raftDir, group.getGroupId().getUuid().toString(), nodeId);
         }
+        RaftProperties properties = properties(dataDir, tuning);
+        LOG.info("node {}: durability: {}", nodeId, checkDurable(properties));
         this.server = RaftServer.newBuilder()
                 .setServerId(selfId)
-                .setProperties(properties(dataDir, tuning))
+                .setProperties(properties)
                 .setStateMachineRegistry(gid -> {
                     Integer g = groupNumbers.get(gid);
                     if (g == null) {
@@ -263,8 +265,26 @@ public final class NodeServer implements AutoCloseable {
         return list;
     }
 
+    /**
+     * Refuses Ratis settings that acknowledge an entry before it is on disk; says what an
+     * acknowledged write has survived.
+     */
+    static String checkDurable(RaftProperties p) {
+        if (RaftServerConfigKeys.Log.unsafeFlushEnabled(p) || RaftServerConfigKeys.Log.asyncFlushEnabled(p)) {
+            throw new IllegalStateException("Ratis would count log entries before they are fsynced ("
+                    + RaftServerConfigKeys.Log.UNSAFE_FLUSH_ENABLED_KEY + "=" + RaftServerConfigKeys.Log.unsafeFlushEnabled(p) + ", "
+                    + RaftServerConfigKeys.Log.ASYNC_FLUSH_ENABLED_KEY + "=" + RaftServerConfigKeys.Log.asyncFlushEnabled(p)
+                    + "): FlashRaft acknowledges a write only once a majority fsynced it");
+        }
+        return "a write is acknowledged once its Raft log entry is fsynced on a majority ("
+                + RaftServerConfigKeys.Log.UNSAFE_FLUSH_ENABLED_KEY + "=false, " + RaftServerConfigKeys.Log.ASYNC_FLUSH_ENABLED_KEY + "=false)";
+    }
+
     private RaftProperties properties(Path dataDir, RaftTuning tuning) {
         RaftProperties p = new RaftProperties();
+        // Ratis' defaults, set so that no default can change under us: see checkDurable.
+        RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
+        RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
         RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
         GrpcConfigKeys.Server.setPort(p, self.raftPort());
         RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
