@@ -77,18 +77,11 @@ final class Nemeses {
         if (netns) {
             log.accept(script.run("heal").strip());
         }
-        long deadline = System.nanoTime() + 2 * EFFECT_WAIT_NS;
-        while (System.nanoTime() < deadline) {
-            try {
-                ClusterMap map = client.clusterMap();
-                if (map.groups().stream().allMatch(route -> route.leader() != ClusterMap.Route.NO_LEADER)) {
-                    log.accept("recovered: every group has a leader");
-                    return;
-                }
-            } catch (RuntimeException unavailable) {
-                // Ask again.
-            }
-            Thread.sleep(250);
+        Boolean led = poll(2 * EFFECT_WAIT_NS, 250, () -> client.clusterMap().groups().stream()
+                .allMatch(route -> route.leader() != ClusterMap.Route.NO_LEADER) ? true : null);
+        if (led != null) {
+            log.accept("recovered: every group has a leader");
+            return;
         }
         failure("recovery: some group had no leader 60 s after the faults ended");
     }
@@ -169,20 +162,20 @@ final class Nemeses {
      * majority that has its log: unavailable, as a CP store must be, but no longer one fault.
      */
     private void awaitRebuilt(int node) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + 2 * EFFECT_WAIT_NS;
-        while (System.nanoTime() < deadline) {
+        Boolean rebuilt = poll(2 * EFFECT_WAIT_NS, 500, () -> {
             String status = script.run("status");
             int from = status.indexOf("--- n" + node + " (");
-            if (from >= 0) {
-                int to = status.indexOf("\n--- ", from + 1);
-                List<String[]> rows = status.substring(from, to < 0 ? status.length() : to).lines()
-                        .filter(line -> line.matches("\\d+\\s.*")).map(line -> line.trim().split("\\s+")).toList();
-                if (!rows.isEmpty() && rows.stream().allMatch(row -> Long.parseLong(row[4]) >= 0)) {
-                    log.accept("n" + node + " is rebuilt: it holds every group it hosts");
-                    return;
-                }
+            if (from < 0) {
+                return null;
             }
-            Thread.sleep(500);
+            int to = status.indexOf("\n--- ", from + 1);
+            List<String[]> rows = status.substring(from, to < 0 ? status.length() : to).lines()
+                    .filter(line -> line.matches("\\d+\\s.*")).map(line -> line.trim().split("\\s+")).toList();
+            return !rows.isEmpty() && rows.stream().allMatch(row -> Long.parseLong(row[4]) >= 0) ? true : null;
+        });
+        if (rebuilt != null) {
+            log.accept("n" + node + " is rebuilt: it holds every group it hosts");
+            return;
         }
         failure("WIPE of n" + node + ": not rebuilt in every group within 60 s");
     }
@@ -298,42 +291,56 @@ final class Nemeses {
     }
 
     /** A random group with a known leader, waiting for one while leaders move; null (a failure) if none comes. */
-    private Target leaderTarget(Nemesis nemesis) throws InterruptedException {
-        long deadline = System.nanoTime() + EFFECT_WAIT_NS;
-        while (System.nanoTime() < deadline) {
-            try {
-                ClusterMap map = client.clusterMap();
-                int group = random.nextInt(map.groups().size());
-                ClusterMap.Node leader = map.leaderOf(group);
-                if (leader != null) {
-                    return new Target(group, leader.id());
-                }
-            } catch (RuntimeException unavailable) {
-                // No node answered with the map yet; ask again.
-            }
-            Thread.sleep(250);
+    private Target leaderTarget(Nemesis nemesis) throws IOException, InterruptedException {
+        Target target = poll(EFFECT_WAIT_NS, 250, () -> {
+            ClusterMap map = client.clusterMap();
+            int group = random.nextInt(map.groups().size());
+            ClusterMap.Node leader = map.leaderOf(group);
+            return leader == null ? null : new Target(group, leader.id());
+        });
+        if (target == null) {
+            failure(nemesis + ": no group had a known leader to hit within 30 s");
         }
-        failure(nemesis + ": no group had a known leader to hit within 30 s");
-        return null;
+        return target;
     }
 
     /** Waits until the group has a leader other than {@code old}: the fault moved it. */
-    private void awaitMoved(Nemesis nemesis, int group, String old) throws InterruptedException {
-        long deadline = System.nanoTime() + EFFECT_WAIT_NS;
+    private void awaitMoved(Nemesis nemesis, int group, String old) throws IOException, InterruptedException {
+        ClusterMap.Node now = poll(EFFECT_WAIT_NS, 250, () -> {
+            ClusterMap.Node leader = client.clusterMap().leaderOf(group);
+            return leader != null && !leader.id().equals(old) ? leader : null;
+        });
+        if (now == null) {
+            failure(nemesis + " of " + old + ": group " + group + " got no other leader within 30 s");
+            return;
+        }
+        leaderChanges.merge(nemesis, 1, Integer::sum);
+        log.accept("group " + group + " is now led by " + now.id());
+    }
+
+    /** One look at the cluster: a value once what is awaited holds, else null. */
+    private interface Probe<T> {
+        T look() throws IOException, InterruptedException;
+    }
+
+    /**
+     * Looks every {@code everyMs} until the probe gives a value or {@code waitNs} passed (then
+     * null). A look that throws a RuntimeException (no node answered) is a look without value.
+     */
+    private static <T> T poll(long waitNs, long everyMs, Probe<T> probe) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + waitNs;
         while (System.nanoTime() < deadline) {
             try {
-                ClusterMap.Node now = client.clusterMap().leaderOf(group);
-                if (now != null && !now.id().equals(old)) {
-                    leaderChanges.merge(nemesis, 1, Integer::sum);
-                    log.accept("group " + group + " is now led by " + now.id());
-                    return;
+                T value = probe.look();
+                if (value != null) {
+                    return value;
                 }
             } catch (RuntimeException unavailable) {
-                // The nodes asked may be the one that is down; ask again.
+                // The nodes asked may be down or between leaders; look again.
             }
-            Thread.sleep(250);
+            Thread.sleep(everyMs);
         }
-        failure(nemesis + " of " + old + ": group " + group + " got no other leader within 30 s");
+        return null;
     }
 
     private void failure(String what) {
