@@ -25,8 +25,8 @@ out=${BENCH_OUT:-$root/results/bench-peers-$(date -u +%Y%m%d-%H%M%S)}
 peers_jar="$root/loadgen-peers/target/flashraft-peers.jar"
 # Every client JVM runs with the same options: the FlashRaft CLI's.
 client_opts="-Xmx512m -XX:TieredStopAtLevel=1"
-# Every JVM server (ZooKeeper, FlashRaft) gets the heap of scripts/cluster.sh's nodes.
-server_heap="-Xms256m -Xmx768m"
+# Every JVM server (ZooKeeper, FlashRaft) gets the heap and collector of scripts/cluster.sh's nodes.
+server_jvm="-Xms256m -Xmx768m -XX:+UseSerialGC"
 hz=$(getconf CLK_TCK)
 
 die() { echo "bench-peers: $*" >&2; exit 1; }
@@ -95,7 +95,7 @@ zookeeper_start() {
       echo "4lw.commands.whitelist=srvr"
       for m in 1 2 3; do echo "server.$m=127.0.0.1:$((28880 + m)):$((38880 + m))"; done
     } >"$dir/z$n/zoo.cfg"
-    nohup java $server_heap -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar \
+    nohup java $server_jvm -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar \
       -Dzookeeper.log.dir="$dir/z$n" org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/z$n/zoo.cfg" \
       >"$dir/z$n.log" 2>&1 &
     server_pids+=($!)
@@ -114,7 +114,7 @@ zookeeper_bench() { java $client_opts -jar "$peers_jar" zookeeper --servers "$se
 
 flashraft_start() {
   export FLASHRAFT_RUN="$out/flashraft" FLASHRAFT_BASE_PORT=7400
-  export FLASHRAFT_JAVA_OPTS="$server_heap -XX:MaxDirectMemorySize=512m -XX:+UseG1GC"
+  export FLASHRAFT_JAVA_OPTS="$server_jvm -XX:MaxDirectMemorySize=512m"
   "$root/scripts/cluster.sh" configure >/dev/null
   # Room for the warm-up's churn: 2 GiB a node instead of the script's 256 MiB.
   sed -i 's/device-size-bytes: .*/device-size-bytes: 2147483648/' "$FLASHRAFT_RUN"/conf/n*.yaml

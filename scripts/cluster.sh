@@ -47,7 +47,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 jar="$root/server/target/flashraft.jar"
 run="${FLASHRAFT_RUN:-$root/run}"
 base="${FLASHRAFT_BASE_PORT:-7100}"
-: "${FLASHRAFT_JAVA_OPTS:=-Xms256m -Xmx768m -XX:MaxDirectMemorySize=512m -XX:+UseG1GC}"
+# The serial collector: on 2 shared cores G1's concurrent threads cost more than its pauses save
+# (warmed up, 64 threads of updates: 1,999/s against 1,680; docs/benchmarks.md).
+: "${FLASHRAFT_JAVA_OPTS:=-Xms256m -Xmx768m -XX:MaxDirectMemorySize=512m -XX:+UseSerialGC}"
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 command -v java >/dev/null || die "java is not installed"
