@@ -24,6 +24,7 @@ import io.flashraft.protocol.Value;
 import io.flashraft.protocol.WritePolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.SocketException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -322,10 +323,15 @@ class BadInputTest {
     void aFrameLargerThanTheClientLimitClosesOnlyItsConnection() throws IOException {
         try (RawConnection big = new RawConnection(port); RawConnection other = new RawConnection(port)) {
             byte[] body = new byte[ClientFrames.MAX_REQUEST_FRAME_BYTES];
-            big.write(RawConnection.frame(ClientFrames.VERSION, ClientFrames.REQUEST, 1, body));
-            byte[] error = big.readFrame();
-            assertTrue(error == null || (error[1] & 0xFF) == ClientFrames.ERROR);
-            assertNull(big.readFrame());
+            try {
+                big.write(RawConnection.frame(ClientFrames.VERSION, ClientFrames.REQUEST, 1, body));
+                byte[] error = big.readFrame();
+                assertTrue(error == null || (error[1] & 0xFF) == ClientFrames.ERROR);
+                assertNull(big.readFrame());
+            } catch (SocketException reset) {
+                // The node closed the connection while the frame was still arriving: the rest of
+                // it met a reset. Also a close (a node that kept it open would time the read out).
+            }
             other.write(ClientFrames.encodeEmpty(ClientFrames.MAP, 2));
             byte[] map = other.readFrame();
             assertNotNull(map);
