@@ -68,14 +68,13 @@ etcd_start() {
       >"$dir/e$n.log" 2>&1 &
     server_pids+=($!)
   done
-  stop_system=etcd_stop
+  stop_system=kill_servers
   for n in 1 2 3; do
     wait_for "etcd member e$n" "curl -sf http://127.0.0.1:$((23790 + n))/health | grep -q '\"health\":\"true\"'"
   done
   endpoints="http://127.0.0.1:23791,http://127.0.0.1:23792,http://127.0.0.1:23793"
   durability="etcd $(etcd --version | sed -n 's/^etcd Version: //p'): WAL fsynced before a member acknowledges (3.4 has no flag to turn it off); commit on a majority"
 }
-etcd_stop() { kill_servers; }
 etcd_bench() { java $client_opts -jar "$peers_jar" etcd --endpoints "$endpoints" "$@"; }
 
 zookeeper_start() {
@@ -100,7 +99,7 @@ zookeeper_start() {
       >"$dir/z$n.log" 2>&1 &
     server_pids+=($!)
   done
-  stop_system=zookeeper_stop
+  stop_system=kill_servers
   for n in 1 2 3; do
     wait_for "ZooKeeper server z$n" "zk_mode $((21810 + n)) | grep -Eq 'leader|follower'"
   done
@@ -109,7 +108,6 @@ zookeeper_start() {
 }
 zk_srvr() { (exec 3<>"/dev/tcp/127.0.0.1/$1" && echo srvr >&3 && cat <&3) 2>/dev/null || true; }
 zk_mode() { zk_srvr "$1" | sed -n 's/^Mode: //p'; }
-zookeeper_stop() { kill_servers; }
 zookeeper_bench() { java $client_opts -jar "$peers_jar" zookeeper --servers "$servers" "$@"; }
 
 flashraft_start() {

@@ -359,7 +359,7 @@ public abstract class AbstractRecordStore implements RecordStore {
             try {
                 for (Digest digest : digests(p)) {
                     VersionInfo info = find(digest);
-                    if (info == null || info.tombstone() || info.voidTimeSec() == 0) {
+                    if (info == null || info.tombstone() || info.voidTimeSec() == RecordMeta.NEVER_EXPIRES) {
                         continue;
                     }
                     if (!RecordMeta.isExpired(info.voidTimeSec(), watermark)) {
@@ -388,7 +388,7 @@ public abstract class AbstractRecordStore implements RecordStore {
 
     /** Keeps {@link #earliestVoidTimeSec} at or below a live version's void time. */
     private void noteVoidTime(RecordVersion version) {
-        if (!version.tombstone() && version.voidTimeSec() != 0) {
+        if (!version.tombstone() && version.voidTimeSec() != RecordMeta.NEVER_EXPIRES) {
             lowerVoidTimeBound(version.voidTimeSec());
         }
     }
