@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -19,24 +20,32 @@ import java.util.function.Function;
  *
  * <p>Every command is still applied on its own, atomically, in the order of the entry, once
  * (the session table), and answered with its own reply. Entries are proposed in the order the
- * commands arrived.
+ * commands arrived: one thread at a time proposes (it holds the proposer's turn).
+ *
+ * <p>Ratis completes an entry's future under its own locks (a leader stepping down fails its
+ * pending requests while holding the division's monitor), and proposing takes that monitor. So
+ * the batcher never proposes while holding its own lock, and handles a completed entry on
+ * {@code completions}, never on the thread that completed it: otherwise a proposal waiting for
+ * the division and a step-down waiting for the batcher would wait for each other for ever.
  */
 final class ProposalBatcher {
     private final int maxInFlight;
     /** Commands per entry proposed. */
     private final Histogram entrySizes;
     private final int maxBatchBytes;
+    /** Where completed entries are answered and the next ones proposed. */
+    private final Executor completions;
     /** Proposes one encoded batch and answers with its commands' replies, in order. */
     private final Function<byte[], CompletableFuture<GroupResult>> propose;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private int inFlight;
-    /** Whether a thread is in {@link #drain} (a completion inside it must not recurse). */
-    private boolean draining;
+    /** Whether a thread holds the proposer's turn (in {@link #proposeWaiting}). */
+    private boolean proposing;
 
     private record Pending(byte[] command, CompletableFuture<GroupResult> answer) {
     }
 
-    ProposalBatcher(int maxInFlight, int maxBatchBytes, Histogram entrySizes,
+    ProposalBatcher(int maxInFlight, int maxBatchBytes, Histogram entrySizes, Executor completions,
                     Function<byte[], CompletableFuture<GroupResult>> propose) {
         if (maxInFlight < 1 || maxBatchBytes < 1) {
             throw new IllegalArgumentException("maxInFlight " + maxInFlight + " and maxBatchBytes " + maxBatchBytes
@@ -45,6 +54,7 @@ final class ProposalBatcher {
         this.maxInFlight = maxInFlight;
         this.maxBatchBytes = maxBatchBytes;
         this.entrySizes = entrySizes;
+        this.completions = completions;
         this.propose = propose;
     }
 
@@ -54,49 +64,67 @@ final class ProposalBatcher {
      */
     CompletableFuture<GroupResult> propose(byte[] command) {
         CompletableFuture<GroupResult> answer = new CompletableFuture<>();
+        boolean turn;
         synchronized (this) {
             waiting.add(new Pending(command, answer));
+            turn = takeTurn();
         }
-        drain();
+        if (turn) {
+            proposeWaiting();
+        }
         return answer;
     }
 
-    /**
-     * Sends the waiting commands while fewer than {@link #maxInFlight} entries are out. Holds the
-     * lock while proposing, so entries reach the log in the order their commands arrived.
-     */
-    private synchronized void drain() {
-        if (draining) {
-            return;
+    /** Takes the proposer's turn if it is free and there is something to propose; under the lock. */
+    private boolean takeTurn() {
+        if (proposing || inFlight >= maxInFlight || waiting.isEmpty()) {
+            return false;
         }
-        draining = true;
-        try {
-            while (inFlight < maxInFlight && !waiting.isEmpty()) {
-                List<Pending> batch = takeBatch();
-                List<byte[]> commands = new ArrayList<>(batch.size());
-                for (Pending pending : batch) {
-                    commands.add(pending.command());
+        proposing = true;
+        return true;
+    }
+
+    /**
+     * With the proposer's turn: sends the waiting commands while fewer than {@link #maxInFlight}
+     * entries are out, then gives the turn back. Proposes without holding the lock.
+     */
+    private void proposeWaiting() {
+        while (true) {
+            List<Pending> batch;
+            synchronized (this) {
+                if (inFlight >= maxInFlight || waiting.isEmpty()) {
+                    proposing = false;
+                    return;
                 }
+                batch = takeBatch();
                 inFlight++;
-                entrySizes.update(batch.size());
-                CompletableFuture<GroupResult> outcome;
-                try {
-                    outcome = propose.apply(LogEntryCodec.joinBatch(commands));
-                } catch (RuntimeException e) {
-                    // Nothing was proposed: a definite failure, and the group must not stall.
-                    outcome = CompletableFuture.completedFuture(GroupResult.failed(GroupResult.Status.UNAVAILABLE,
-                            "the entry could not be proposed: " + e));
-                }
-                outcome.whenComplete((result, error) -> {
-                    answer(batch, result, error);
-                    synchronized (this) {
-                        inFlight--;
-                    }
-                    drain();
-                });
             }
-        } finally {
-            draining = false;
+            List<byte[]> commands = new ArrayList<>(batch.size());
+            for (Pending pending : batch) {
+                commands.add(pending.command());
+            }
+            entrySizes.update(batch.size());
+            CompletableFuture<GroupResult> outcome;
+            try {
+                outcome = propose.apply(LogEntryCodec.joinBatch(commands));
+            } catch (RuntimeException e) {
+                // Nothing was proposed: a definite failure, and the group must not stall.
+                outcome = CompletableFuture.completedFuture(GroupResult.failed(GroupResult.Status.UNAVAILABLE,
+                        "the entry could not be proposed: " + e));
+            }
+            outcome.whenCompleteAsync((result, error) -> finished(batch, result, error), completions);
+        }
+    }
+
+    private void finished(List<Pending> batch, GroupResult result, Throwable error) {
+        answer(batch, result, error);
+        boolean turn;
+        synchronized (this) {
+            inFlight--;
+            turn = takeTurn();
+        }
+        if (turn) {
+            proposeWaiting();
         }
     }
 

@@ -15,8 +15,14 @@ import io.flashraft.protocol.WritePolicy;
 import io.flashraft.statemachine.Command;
 import io.flashraft.statemachine.LogEntryCodec;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +60,7 @@ class ProposalBatcherTest {
 
     @Test
     void anIdleGroupProposesEachCommandAtOnceAndABusyOneCarriesWhatArrivedMeanwhileInOneEntry() {
-        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), recording);
+        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, recording);
         CompletableFuture<GroupResult> first = propose(batcher, 1);
         assertEquals(List.of(List.of(1L)), entries.stream().map(ProposalBatcherTest::sequences).toList(),
                 "nothing was out: proposed alone, at once");
@@ -77,7 +83,7 @@ class ProposalBatcherTest {
 
     @Test
     void severalEntriesMayBeInFlight() {
-        ProposalBatcher batcher = new ProposalBatcher(2, 1 << 20, new Histogram(new UniformReservoir()), recording);
+        ProposalBatcher batcher = new ProposalBatcher(2, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, recording);
         propose(batcher, 1);
         propose(batcher, 2);
         propose(batcher, 3);
@@ -90,7 +96,7 @@ class ProposalBatcherTest {
     @Test
     void anEntryStaysWithinTheByteLimitButACommandLargerThanItStillGoesAlone() {
         int commandBytes = LogEntryCodec.encodeCommand(command(1, 1_000)).length;
-        ProposalBatcher batcher = new ProposalBatcher(1, 3 * commandBytes, new Histogram(new UniformReservoir()), recording);
+        ProposalBatcher batcher = new ProposalBatcher(1, 3 * commandBytes, new Histogram(new UniformReservoir()), Runnable::run, recording);
         batcher.propose(LogEntryCodec.encodeCommand(command(1, 1_000)));
         for (long s = 2; s <= 5; s++) {
             batcher.propose(LogEntryCodec.encodeCommand(command(s, 1_000)));
@@ -108,7 +114,7 @@ class ProposalBatcherTest {
 
     @Test
     void everyCommandOfAFailedEntryGetsItsFailureAndTheGroupGoesOn() {
-        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), recording);
+        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, recording);
         propose(batcher, 1);
         CompletableFuture<GroupResult> a = propose(batcher, 2);
         CompletableFuture<GroupResult> b = propose(batcher, 3);
@@ -130,7 +136,7 @@ class ProposalBatcherTest {
         List<Long> proposed = new ArrayList<>();
         ProposalBatcher[] self = new ProposalBatcher[1];
         List<CompletableFuture<GroupResult>> answers = new ArrayList<>();
-        self[0] = new ProposalBatcher(1, 64, new Histogram(new UniformReservoir()), batch -> {
+        self[0] = new ProposalBatcher(1, 64, new Histogram(new UniformReservoir()), Runnable::run, batch -> {
             List<Command> entry = LogEntryCodec.decodeBatch(batch, 0, batch.length);
             proposed.addAll(sequences(entry));
             if (proposed.size() == 1) {
@@ -148,5 +154,101 @@ class ProposalBatcherTest {
             assertEquals(i + 1, proposed.get(i), "in arrival order");
         }
         assertFalse(answers.stream().anyMatch(a -> !a.isDone() || !a.join().ok()));
+    }
+
+    /**
+     * Ratis appends a proposal under its division's monitor and fails pending requests while
+     * holding it (a leader stepping down). A proposal blocked on that monitor must not keep the
+     * step-down from completing an earlier entry: else each waits for the other for ever.
+     */
+    @Test
+    void aStepDownCompletingAnEntryNeverWaitsForAProposalBlockedOnTheLog() throws Exception {
+        Object division = new Object();
+        List<CompletableFuture<GroupResult>> proposed = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService completions = Executors.newSingleThreadExecutor(daemon("completions"));
+        try {
+            ProposalBatcher batcher = new ProposalBatcher(2, 1 << 20, new Histogram(new UniformReservoir()),
+                    completions, batch -> {
+                        synchronized (division) {
+                            CompletableFuture<GroupResult> outcome = new CompletableFuture<>();
+                            proposed.add(outcome);
+                            return outcome;
+                        }
+                    });
+            CompletableFuture<GroupResult> first = propose(batcher, 1);
+            CountDownLatch held = new CountDownLatch(1);
+            Thread[] proposer = new Thread[1];
+            Thread stepDown = daemon("step-down").newThread(() -> {
+                synchronized (division) {
+                    held.countDown();
+                    awaitState(proposer, Thread.State.BLOCKED);
+                    proposed.get(0).complete(GroupResult.notLeader("n2"));
+                }
+            });
+            stepDown.start();
+            held.await();
+            CompletableFuture<CompletableFuture<GroupResult>> second = new CompletableFuture<>();
+            proposer[0] = daemon("proposer").newThread(() -> second.complete(propose(batcher, 2)));
+            proposer[0].start();
+            stepDown.join(30_000);
+            assertFalse(stepDown.isAlive(), "the step-down waits for the batcher: deadlock");
+            proposer[0].join(30_000);
+            assertFalse(proposer[0].isAlive(), "the proposal never reached the log");
+            assertEquals(GroupResult.Status.NOT_LEADER, first.get(30, TimeUnit.SECONDS).status());
+            assertEquals(2, proposed.size());
+            assertFalse(second.join().isDone(), "the second entry is still in flight");
+        } finally {
+            completions.shutdownNow();
+        }
+    }
+
+    /** The next entry is proposed off the thread that completed the last one, which may hold Ratis' locks. */
+    @Test
+    void theEntryAfterACompletedOneIsNotProposedOnTheCompletingThread() throws Exception {
+        Object division = new Object();
+        List<CompletableFuture<GroupResult>> proposed = Collections.synchronizedList(new ArrayList<>());
+        List<String> proposedUnderTheLock = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService completions = Executors.newSingleThreadExecutor(daemon("completions"));
+        try {
+            ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()),
+                    completions, batch -> {
+                        if (Thread.holdsLock(division)) {
+                            proposedUnderTheLock.add(Thread.currentThread().getName());
+                        }
+                        CompletableFuture<GroupResult> outcome = new CompletableFuture<>();
+                        proposed.add(outcome);
+                        return outcome;
+                    });
+            propose(batcher, 1);
+            CompletableFuture<GroupResult> second = propose(batcher, 2);
+            synchronized (division) {
+                proposed.get(0).complete(GroupResult.ok(List.of(new byte[] {1})));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (proposed.size() < 2 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(2, proposed.size(), "the waiting command was proposed once the first entry completed");
+            assertEquals(List.of(), proposedUnderTheLock);
+            proposed.get(1).complete(GroupResult.ok(List.of(new byte[] {2})));
+            assertTrue(second.get(30, TimeUnit.SECONDS).ok());
+        } finally {
+            completions.shutdownNow();
+        }
+    }
+
+    private static void awaitState(Thread[] thread, Thread.State state) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((thread[0] == null || thread[0].getState() != state) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 }

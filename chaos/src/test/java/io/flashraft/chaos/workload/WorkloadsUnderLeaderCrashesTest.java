@@ -15,7 +15,10 @@ import io.flashraft.client.Key;
 import io.flashraft.consensus.TestCluster;
 import io.flashraft.gateway.GatewayServices;
 import io.flashraft.protocol.BinSelection;
+import io.flashraft.protocol.Bins;
 import io.flashraft.protocol.ClusterMap;
+import io.flashraft.protocol.Value;
+import io.flashraft.protocol.WritePolicy;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
@@ -78,7 +81,7 @@ class WorkloadsUnderLeaderCrashesTest {
                 }
                 for (int group = 0; group < cluster.config().groupCount(); group++) {
                     long before = ok.get();
-                    awaitOk("before crashing the leader of group " + group, ok, before + 100, errors, cluster, client);
+                    awaitOk("before crashing the leader of group " + group, ok, before + 100, errors, cluster, client, workers);
                     int victim = cluster.awaitLeader(group);
                     cluster.halt(victim);
                     int crashed = group;
@@ -99,7 +102,7 @@ class WorkloadsUnderLeaderCrashesTest {
                     });
                 }
                 long atEnd = ok.get();
-                awaitOk("after the crashes", ok, atEnd + 100, errors, cluster, client);
+                awaitOk("after the crashes", ok, atEnd + 100, errors, cluster, client, workers);
                 running.set(false);
                 for (Thread worker : workers) {
                     worker.join();
@@ -118,10 +121,11 @@ class WorkloadsUnderLeaderCrashesTest {
 
     /**
      * Waits for ok operations, failing at once with the workers' errors if they stopped, and with
-     * what the nodes and the client believe, and why a read of each group fails, if none come.
+     * what the nodes and the client believe, why a read or a write of each group fails, and where
+     * the workers are, if none come.
      */
     private static void awaitOk(String when, AtomicLong ok, long target, ConcurrentLinkedQueue<Throwable> errors,
-                                TestCluster cluster, FlashRaftClient client) {
+                                TestCluster cluster, FlashRaftClient client, Thread[] workers) {
         try {
             TestCluster.await("ok operations " + when, Duration.ofSeconds(60), () -> {
                 if (!errors.isEmpty()) {
@@ -130,11 +134,11 @@ class WorkloadsUnderLeaderCrashesTest {
                 return ok.get() >= target;
             });
         } catch (AssertionError stalled) {
-            throw new AssertionError(stalled.getMessage() + "\n" + diagnosis(cluster, client), stalled);
+            throw new AssertionError(stalled.getMessage() + "\n" + diagnosis(cluster, client, workers), stalled);
         }
     }
 
-    private static String diagnosis(TestCluster cluster, FlashRaftClient client) {
+    private static String diagnosis(TestCluster cluster, FlashRaftClient client, Thread[] workers) {
         StringBuilder out = new StringBuilder();
         ClusterMap map = client.currentMap();
         for (int group = 0; group < cluster.config().groupCount(); group++) {
@@ -144,9 +148,21 @@ class WorkloadsUnderLeaderCrashesTest {
             Key probe = MinorityProbe.keyOf(map, group, TestCluster.NAMESPACE);
             try {
                 client.get(probe, BinSelection.ALL);
-                out.append(", a probe read succeeds\n");
+                out.append(", a probe read succeeds");
             } catch (RuntimeException e) {
-                out.append(", a probe read fails: ").append(e).append('\n');
+                out.append(", a probe read fails: ").append(e);
+            }
+            try {
+                client.put(probe, Bins.of("probe", Value.of(1)), WritePolicy.DEFAULT);
+                out.append(", a probe write succeeds\n");
+            } catch (RuntimeException e) {
+                out.append(", a probe write fails: ").append(e).append('\n');
+            }
+        }
+        for (Thread worker : workers) {
+            out.append(worker.getName()).append(" (").append(worker.getState()).append("):\n");
+            for (StackTraceElement frame : worker.getStackTrace()) {
+                out.append("    at ").append(frame).append('\n');
             }
         }
         return out.toString();
