@@ -189,13 +189,23 @@ public final class GatewayServer implements AutoCloseable {
             inFlight++;
             router.execute(op, new RequestRouter.Body(bytes, bodyStart), fromPeer).whenComplete((result, error) -> {
                 nodeInFlight.decrementAndGet();
-                ctx.executor().execute(() -> inFlight--);
+                ClientFrames.Result answer = result;
                 if (error != null) {
                     LOG.error("node {}: request {} failed inside the node", node.self().id(), op, error);
-                    result = ClientFrames.Result.failure(op.requestId(), ResultCode.UNAVAILABLE, op.request().isWrite(),
+                    answer = ClientFrames.Result.failure(op.requestId(), ResultCode.UNAVAILABLE, op.request().isWrite(),
                             "internal error: " + error);
                 }
-                answer(ctx, result);
+                // One hand-off to the connection's event loop for both the count and the answer.
+                ClientFrames.Result reply = answer;
+                if (ctx.executor().inEventLoop()) {
+                    inFlight--;
+                    answer(ctx, reply);
+                } else {
+                    ctx.executor().execute(() -> {
+                        inFlight--;
+                        answer(ctx, reply);
+                    });
+                }
             });
         }
 
