@@ -75,9 +75,14 @@ final class ProposalBatcher {
         return answer;
     }
 
+    /** Whether an entry may go out now: a command waits and fewer than {@link #maxInFlight} are out; under the lock. */
+    private boolean canPropose() {
+        return inFlight < maxInFlight && !waiting.isEmpty();
+    }
+
     /** Takes the proposer's turn if it is free and there is something to propose; under the lock. */
     private boolean takeTurn() {
-        if (proposing || inFlight >= maxInFlight || waiting.isEmpty()) {
+        if (proposing || !canPropose()) {
             return false;
         }
         proposing = true;
@@ -92,7 +97,7 @@ final class ProposalBatcher {
         while (true) {
             List<Pending> batch;
             synchronized (this) {
-                if (inFlight >= maxInFlight || waiting.isEmpty()) {
+                if (!canPropose()) {
                     proposing = false;
                     return;
                 }

@@ -197,14 +197,14 @@ public final class GatewayServer implements AutoCloseable {
                 }
                 // One hand-off to the connection's event loop for both the count and the answer.
                 ClientFrames.Result reply = answer;
-                if (ctx.executor().inEventLoop()) {
+                Runnable done = () -> {
                     inFlight--;
                     answer(ctx, reply);
+                };
+                if (ctx.executor().inEventLoop()) {
+                    done.run();
                 } else {
-                    ctx.executor().execute(() -> {
-                        inFlight--;
-                        answer(ctx, reply);
-                    });
+                    ctx.executor().execute(done);
                 }
             });
         }

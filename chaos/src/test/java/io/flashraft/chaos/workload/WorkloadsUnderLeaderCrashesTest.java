@@ -177,7 +177,8 @@ class WorkloadsUnderLeaderCrashesTest {
                 out.append(", a probe write fails: ").append(e).append('\n');
             }
         }
-        out.append(recentOperations(recorder.history(), PHASE_WAIT)).append('\n');
+        History soFar = recorder.history();
+        out.append(recentOperations(soFar, PHASE_WAIT)).append('\n');
         for (Thread worker : workers) {
             appendStack(out, worker, worker.getStackTrace());
         }
@@ -189,7 +190,7 @@ class WorkloadsUnderLeaderCrashesTest {
         try {
             Files.createDirectories(dump.getParent());
             Files.writeString(dump, all);
-            write(recorder.history(), history);
+            write(soFar, history);
             out.append("every thread: ").append(dump.toAbsolutePath()).append("; the history so far: ")
                     .append(history.toAbsolutePath()).append('\n');
         } catch (IOException e) {
