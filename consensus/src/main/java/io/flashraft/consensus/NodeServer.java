@@ -27,8 +27,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,9 +89,10 @@ public final class NodeServer implements AutoCloseable {
     private final Map<Integer, ProposalBatcher> batchers = new HashMap<>();
     /**
      * The one thread that answers the batchers' completed entries and proposes their next ones,
-     * off Ratis' threads (see {@link ProposalBatcher}); once closed, completions run where they occur.
+     * off Ratis' threads, also after they linger (see {@link ProposalBatcher}); once closed,
+     * completions run where they occur, at once.
      */
-    private final ThreadPoolExecutor proposalCompletions;
+    private final ScheduledThreadPoolExecutor proposalCompletions;
     /** Leaders of the groups this node does not host, learned from their hosts. */
     private final Map<Integer, LeaderTerm> learnedLeaders = new ConcurrentHashMap<>();
     /** Groups removed from the Ratis server to reopen their failed log, not yet added back. */
@@ -163,12 +163,12 @@ public final class NodeServer implements AutoCloseable {
         this.clockMs = clockMs;
         this.evictions = metrics.counter("evictions");
         Histogram entrySizes = metrics.histogram("commands-per-entry");
-        this.proposalCompletions = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "proposal-completions-" + nodeId);
-                    thread.setDaemon(true);
-                    return thread;
-                }, (task, pool) -> task.run());
+        this.proposalCompletions = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "proposal-completions-" + nodeId);
+            thread.setDaemon(true);
+            return thread;
+        }, (task, pool) -> task.run());
+        ProposalBatcher.Linger linger = ProposalBatcher.Linger.of(tuning.proposalLingerUs(), proposalCompletions);
         this.balancer = new NodeAgent("leader-balance-" + nodeId, tuning.leaderBalanceIntervalMs(), this::balanceLeaders);
         this.evictor = new NodeAgent("eviction-" + nodeId, EVICTION_INTERVAL_MS, this::evictOnce);
         this.logRecovery = new NodeAgent("log-recovery-" + nodeId, LOG_RECOVERY_INTERVAL_MS, this::reopenBrokenGroups);
@@ -179,7 +179,7 @@ public final class NodeServer implements AutoCloseable {
             groups.put(g, group);
             groupNumbers.put(group.getGroupId(), g);
             batchers.put(g, new ProposalBatcher(PROPOSALS_IN_FLIGHT, MAX_ENTRY_BYTES, entrySizes, proposalCompletions,
-                    batch -> proposeEntry(g, batch)));
+                    linger, batch -> proposeEntry(g, batch)));
             RaftStorageCheck.setAsideIfDamaged(raftDir, group.getGroupId().getUuid().toString(), nodeId);
         }
         RaftProperties properties = properties(dataDir, tuning);

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -17,6 +19,9 @@ import java.util.function.Function;
  * {@link LogEntry#MAX_COMMANDS} commands and {@link #maxBatchBytes} bytes). An idle group so
  * proposes each write at once, and a busy one proposes a few large entries instead of many small
  * ones: the cost of an entry (its Raft round, its fsyncs, its threads' wake-ups) is shared.
+ * A busy group's next entry may also {@link Linger} a moment, when fewer than
+ * {@value #FULL_ENOUGH} commands wait for it, so that the writes its clients send on seeing
+ * their answers join it: on two cores the entry's cost, not the wait, limits throughput.
  *
  * <p>Every command is still applied on its own, atomically, in the order of the entry, once
  * (the session table), and answered with its own reply. Entries are proposed in the order the
@@ -29,12 +34,16 @@ import java.util.function.Function;
  * the division and a step-down waiting for the batcher would wait for each other for ever.
  */
 final class ProposalBatcher {
+    /** Commands waiting that make the next entry go at once, without lingering. */
+    static final int FULL_ENOUGH = 16;
+
     private final int maxInFlight;
     /** Commands per entry proposed. */
     private final Histogram entrySizes;
     private final int maxBatchBytes;
     /** Where completed entries are answered and the next ones proposed. */
     private final Executor completions;
+    private final Linger linger;
     /** Proposes one encoded batch and answers with its commands' replies, in order. */
     private final Function<byte[], CompletableFuture<GroupResult>> propose;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
@@ -45,7 +54,49 @@ final class ProposalBatcher {
     private record Pending(byte[] command, CompletableFuture<GroupResult> answer) {
     }
 
-    ProposalBatcher(int maxInFlight, int maxBatchBytes, Histogram entrySizes, Executor completions,
+    /**
+     * How a busy group's next entry waits for more commands: the one before it was applied, and
+     * fewer than {@value #FULL_ENOUGH} commands wait. Meanwhile arriving commands join them.
+     */
+    interface Linger {
+        /** The next entry goes as soon as the one before it completed. */
+        Linger NONE = new Linger() {
+            @Override
+            public boolean lingers() {
+                return false;
+            }
+
+            @Override
+            public void after(Runnable proposal) {
+                proposal.run();
+            }
+        };
+
+        boolean lingers();
+
+        /** Runs the lingering proposal once the wait is over. */
+        void after(Runnable proposal);
+
+        /** Waits {@code micros} on {@code timer} (0: {@link #NONE}). */
+        static Linger of(long micros, ScheduledExecutorService timer) {
+            if (micros == 0) {
+                return NONE;
+            }
+            return new Linger() {
+                @Override
+                public boolean lingers() {
+                    return true;
+                }
+
+                @Override
+                public void after(Runnable proposal) {
+                    timer.schedule(proposal, micros, TimeUnit.MICROSECONDS);
+                }
+            };
+        }
+    }
+
+    ProposalBatcher(int maxInFlight, int maxBatchBytes, Histogram entrySizes, Executor completions, Linger linger,
                     Function<byte[], CompletableFuture<GroupResult>> propose) {
         if (maxInFlight < 1 || maxBatchBytes < 1) {
             throw new IllegalArgumentException("maxInFlight " + maxInFlight + " and maxBatchBytes " + maxBatchBytes
@@ -55,6 +106,7 @@ final class ProposalBatcher {
         this.maxBatchBytes = maxBatchBytes;
         this.entrySizes = entrySizes;
         this.completions = completions;
+        this.linger = linger;
         this.propose = propose;
     }
 
@@ -124,11 +176,21 @@ final class ProposalBatcher {
     private void finished(List<Pending> batch, GroupResult result, Throwable error) {
         answer(batch, result, error);
         boolean turn;
+        boolean lingering = false;
         synchronized (this) {
             inFlight--;
-            turn = takeTurn();
+            if (linger.lingers() && !proposing && inFlight < maxInFlight && waiting.size() < FULL_ENOUGH) {
+                // Holds the turn while lingering: arriving commands wait for this entry.
+                proposing = true;
+                lingering = true;
+                turn = false;
+            } else {
+                turn = takeTurn();
+            }
         }
-        if (turn) {
+        if (lingering) {
+            linger.after(this::proposeWaiting);
+        } else if (turn) {
             proposeWaiting();
         }
     }

@@ -306,7 +306,8 @@ class ClusterTest {
     void withTooLittleFreeSpaceForItsRaftLogTheLeaderRefusesGrowingWrites() {
         RaftTuning t = TestCluster.TUNING;
         RaftTuning noRoom = new RaftTuning(t.electionTimeoutMinMs(), t.electionTimeoutMaxMs(), t.snapshotEveryEntries(),
-                t.leaderLease(), t.faultRetryMs(), t.logSegmentBytes(), t.leaderBalanceIntervalMs(), Long.MAX_VALUE);
+                t.leaderLease(), t.faultRetryMs(), t.logSegmentBytes(), t.leaderBalanceIntervalMs(), Long.MAX_VALUE,
+                t.proposalLingerUs());
         try (TestCluster cluster = TestCluster.in(dir).nodes(3).tuning(noRoom).start()) {
             cluster.awaitLeaders();
             Digest key = KeyDigest.of("", Value.of(1L));

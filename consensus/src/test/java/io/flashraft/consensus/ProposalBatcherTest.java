@@ -60,7 +60,7 @@ class ProposalBatcherTest {
 
     @Test
     void anIdleGroupProposesEachCommandAtOnceAndABusyOneCarriesWhatArrivedMeanwhileInOneEntry() {
-        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, recording);
+        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, ProposalBatcher.Linger.NONE, recording);
         CompletableFuture<GroupResult> first = propose(batcher, 1);
         assertEquals(List.of(List.of(1L)), entries.stream().map(ProposalBatcherTest::sequences).toList(),
                 "nothing was out: proposed alone, at once");
@@ -81,9 +81,52 @@ class ProposalBatcherTest {
         }
     }
 
+    /** A linger that the test ends by hand. */
+    private final List<Runnable> lingering = new ArrayList<>();
+    private final ProposalBatcher.Linger byHand = new ProposalBatcher.Linger() {
+        @Override
+        public boolean lingers() {
+            return true;
+        }
+
+        @Override
+        public void after(Runnable proposal) {
+            lingering.add(proposal);
+        }
+    };
+
+    @Test
+    void aBusyGroupsNextEntryLingersForTheCommandsThatArriveMeanwhileUnlessEnoughWait() {
+        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, byHand, recording);
+        propose(batcher, 1);
+        assertEquals(1, entries.size(), "an idle group does not linger");
+        propose(batcher, 2);
+        outcomes.get(0).complete(replies(entries.get(0)));
+        assertEquals(1, entries.size(), "one command waits: the next entry lingers");
+        assertEquals(1, lingering.size());
+        propose(batcher, 3);
+        propose(batcher, 4);
+        assertEquals(1, entries.size(), "what arrives while it lingers joins it");
+        lingering.remove(0).run();
+        assertEquals(List.of(2L, 3L, 4L), sequences(entries.get(1)));
+        for (long s = 5; s < 5 + ProposalBatcher.FULL_ENOUGH; s++) {
+            propose(batcher, s);
+        }
+        outcomes.get(1).complete(replies(entries.get(1)));
+        assertEquals(3, entries.size(), "enough commands wait: the next entry goes at once");
+        assertEquals(List.of(), lingering);
+        assertEquals(ProposalBatcher.FULL_ENOUGH, entries.get(2).size());
+        outcomes.get(2).complete(replies(entries.get(2)));
+        assertEquals(1, lingering.size(), "nothing waits: the turn is held while it lingers");
+        lingering.remove(0).run();
+        assertEquals(3, entries.size(), "nothing arrived: nothing proposed");
+        propose(batcher, 100);
+        assertEquals(List.of(100L), sequences(entries.get(3)), "after the linger the group is idle again");
+    }
+
     @Test
     void severalEntriesMayBeInFlight() {
-        ProposalBatcher batcher = new ProposalBatcher(2, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, recording);
+        ProposalBatcher batcher = new ProposalBatcher(2, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, ProposalBatcher.Linger.NONE, recording);
         propose(batcher, 1);
         propose(batcher, 2);
         propose(batcher, 3);
@@ -96,7 +139,7 @@ class ProposalBatcherTest {
     @Test
     void anEntryStaysWithinTheByteLimitButACommandLargerThanItStillGoesAlone() {
         int commandBytes = LogEntryCodec.encodeCommand(command(1, 1_000)).length;
-        ProposalBatcher batcher = new ProposalBatcher(1, 3 * commandBytes, new Histogram(new UniformReservoir()), Runnable::run, recording);
+        ProposalBatcher batcher = new ProposalBatcher(1, 3 * commandBytes, new Histogram(new UniformReservoir()), Runnable::run, ProposalBatcher.Linger.NONE, recording);
         batcher.propose(LogEntryCodec.encodeCommand(command(1, 1_000)));
         for (long s = 2; s <= 5; s++) {
             batcher.propose(LogEntryCodec.encodeCommand(command(s, 1_000)));
@@ -114,7 +157,7 @@ class ProposalBatcherTest {
 
     @Test
     void everyCommandOfAFailedEntryGetsItsFailureAndTheGroupGoesOn() {
-        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, recording);
+        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, ProposalBatcher.Linger.NONE, recording);
         propose(batcher, 1);
         CompletableFuture<GroupResult> a = propose(batcher, 2);
         CompletableFuture<GroupResult> b = propose(batcher, 3);
@@ -136,7 +179,7 @@ class ProposalBatcherTest {
         List<Long> proposed = new ArrayList<>();
         ProposalBatcher[] self = new ProposalBatcher[1];
         List<CompletableFuture<GroupResult>> answers = new ArrayList<>();
-        self[0] = new ProposalBatcher(1, 64, new Histogram(new UniformReservoir()), Runnable::run, batch -> {
+        self[0] = new ProposalBatcher(1, 64, new Histogram(new UniformReservoir()), Runnable::run, ProposalBatcher.Linger.NONE, batch -> {
             List<Command> entry = LogEntryCodec.decodeBatch(batch, 0, batch.length);
             proposed.addAll(sequences(entry));
             if (proposed.size() == 1) {
@@ -168,7 +211,7 @@ class ProposalBatcherTest {
         ExecutorService completions = Executors.newSingleThreadExecutor(daemon("completions"));
         try {
             ProposalBatcher batcher = new ProposalBatcher(2, 1 << 20, new Histogram(new UniformReservoir()),
-                    completions, batch -> {
+                    completions, ProposalBatcher.Linger.NONE, batch -> {
                         synchronized (division) {
                             CompletableFuture<GroupResult> outcome = new CompletableFuture<>();
                             proposed.add(outcome);
@@ -211,7 +254,7 @@ class ProposalBatcherTest {
         ExecutorService completions = Executors.newSingleThreadExecutor(daemon("completions"));
         try {
             ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()),
-                    completions, batch -> {
+                    completions, ProposalBatcher.Linger.NONE, batch -> {
                         if (Thread.holdsLock(division)) {
                             proposedUnderTheLock.add(Thread.currentThread().getName());
                         }

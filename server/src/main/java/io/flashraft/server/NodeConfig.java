@@ -89,7 +89,8 @@ public record NodeConfig(String nodeId, Path dataDir, ClusterConfig cluster, Raf
                 raftSection.integer("fault-retry-ms", 1, 3_600_000, d.faultRetryMs()),
                 raftSection.integer("log-segment-bytes", 16 << 10, 1L << 32, d.logSegmentBytes()),
                 raftSection.integer("leader-balance-interval-ms", 1, 3_600_000, d.leaderBalanceIntervalMs()),
-                raftSection.integer("log-disk-reserve-bytes", 0, Long.MAX_VALUE, d.logDiskReserveBytes()));
+                raftSection.integer("log-disk-reserve-bytes", 0, Long.MAX_VALUE, d.logDiskReserveBytes()),
+                raftSection.integer("proposal-linger-us", 0, 1_000_000, d.proposalLingerUs()));
         long handOffTimeoutMs = raftSection.integer("hand-off-timeout-ms", 100, 600_000, 10_000);
         raftSection.finish();
 
