@@ -163,11 +163,8 @@ public final class NodeServer implements AutoCloseable {
         this.clockMs = clockMs;
         this.evictions = metrics.counter("evictions");
         Histogram entrySizes = metrics.histogram("commands-per-entry");
-        this.proposalCompletions = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "proposal-completions-" + nodeId);
-            thread.setDaemon(true);
-            return thread;
-        }, (task, pool) -> task.run());
+        this.proposalCompletions = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("proposal-completions-" + nodeId),
+                (task, pool) -> task.run());
         ProposalBatcher.Linger linger = ProposalBatcher.Linger.of(tuning.proposalLingerUs(), proposalCompletions);
         this.balancer = new NodeAgent("leader-balance-" + nodeId, tuning.leaderBalanceIntervalMs(), this::balanceLeaders);
         this.evictor = new NodeAgent("eviction-" + nodeId, EVICTION_INTERVAL_MS, this::evictOnce);

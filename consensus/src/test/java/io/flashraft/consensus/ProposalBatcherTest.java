@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -208,7 +207,7 @@ class ProposalBatcherTest {
     void aStepDownCompletingAnEntryNeverWaitsForAProposalBlockedOnTheLog() throws Exception {
         Object division = new Object();
         List<CompletableFuture<GroupResult>> proposed = Collections.synchronizedList(new ArrayList<>());
-        ExecutorService completions = Executors.newSingleThreadExecutor(daemon("completions"));
+        ExecutorService completions = Executors.newSingleThreadExecutor(DaemonThreads.named("completions"));
         try {
             ProposalBatcher batcher = new ProposalBatcher(2, 1 << 20, new Histogram(new UniformReservoir()),
                     completions, ProposalBatcher.Linger.NONE, batch -> {
@@ -221,7 +220,7 @@ class ProposalBatcherTest {
             CompletableFuture<GroupResult> first = propose(batcher, 1);
             CountDownLatch held = new CountDownLatch(1);
             Thread[] proposer = new Thread[1];
-            Thread stepDown = daemon("step-down").newThread(() -> {
+            Thread stepDown = DaemonThreads.named("step-down").newThread(() -> {
                 synchronized (division) {
                     held.countDown();
                     awaitState(proposer, Thread.State.BLOCKED);
@@ -231,7 +230,7 @@ class ProposalBatcherTest {
             stepDown.start();
             held.await();
             CompletableFuture<CompletableFuture<GroupResult>> second = new CompletableFuture<>();
-            proposer[0] = daemon("proposer").newThread(() -> second.complete(propose(batcher, 2)));
+            proposer[0] = DaemonThreads.named("proposer").newThread(() -> second.complete(propose(batcher, 2)));
             proposer[0].start();
             stepDown.join(30_000);
             assertFalse(stepDown.isAlive(), "the step-down waits for the batcher: deadlock");
@@ -251,7 +250,7 @@ class ProposalBatcherTest {
         Object division = new Object();
         List<CompletableFuture<GroupResult>> proposed = Collections.synchronizedList(new ArrayList<>());
         List<String> proposedUnderTheLock = Collections.synchronizedList(new ArrayList<>());
-        ExecutorService completions = Executors.newSingleThreadExecutor(daemon("completions"));
+        ExecutorService completions = Executors.newSingleThreadExecutor(DaemonThreads.named("completions"));
         try {
             ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()),
                     completions, ProposalBatcher.Linger.NONE, batch -> {
@@ -285,13 +284,5 @@ class ProposalBatcherTest {
         while ((thread[0] == null || thread[0].getState() != state) && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
-    }
-
-    private static ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

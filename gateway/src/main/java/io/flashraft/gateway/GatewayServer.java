@@ -1,13 +1,14 @@
 package io.flashraft.gateway;
 
+import io.flashraft.consensus.DaemonThreads;
 import io.flashraft.consensus.NodeServer;
 import io.flashraft.device.RecordVersion;
 import io.flashraft.device.StoreSnapshot;
 import io.flashraft.protocol.ByteReader;
 import io.flashraft.protocol.ByteWriter;
 import io.flashraft.protocol.ClientFrames;
-import io.flashraft.protocol.ResultCode;
 import io.flashraft.protocol.DecodeException;
+import io.flashraft.protocol.ResultCode;
 import io.flashraft.statemachine.GroupExport;
 import io.flashraft.statemachine.PartitionGroupStateMachine;
 import io.netty.bootstrap.ServerBootstrap;
@@ -55,11 +56,7 @@ public final class GatewayServer implements AutoCloseable {
     private final String clusterHash;
     private final EventLoopGroup bossLoop = Transport.eventLoops(1);
     private final EventLoopGroup workerLoops = Transport.eventLoops(2);
-    private final ExecutorService exports = Executors.newFixedThreadPool(EXPORT_THREADS, runnable -> {
-        Thread thread = new Thread(runnable, "gateway-export");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService exports = Executors.newFixedThreadPool(EXPORT_THREADS, DaemonThreads.named("gateway-export"));
     private final AtomicInteger nodeInFlight = new AtomicInteger();
     private final com.codahale.metrics.Counter pipelineErrors;
     private final PeerForwarder forwarder;

@@ -2,6 +2,7 @@ package io.flashraft.gateway;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.flashraft.consensus.DaemonThreads;
 import io.flashraft.consensus.MetricSample;
 import io.flashraft.consensus.NodeServer;
 import java.io.IOException;
@@ -22,11 +23,7 @@ import java.util.function.Supplier;
  */
 public final class MetricsHttpServer implements AutoCloseable {
     private final HttpServer http;
-    private final ExecutorService threads = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "metrics-http");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService threads = Executors.newSingleThreadExecutor(DaemonThreads.named("metrics-http"));
 
     private MetricsHttpServer(NodeServer node) throws IOException {
         http = HttpServer.create(new InetSocketAddress(node.self().host(), node.self().metricsPort()), 16);

@@ -1,6 +1,7 @@
 package io.flashraft.gateway;
 
 import io.flashraft.consensus.ClusterConfig;
+import io.flashraft.consensus.DaemonThreads;
 import io.flashraft.consensus.NodeAddress;
 import io.flashraft.protocol.ByteReader;
 import io.flashraft.protocol.ByteWriter;
@@ -44,11 +45,7 @@ public final class PeerSnapshotClient implements SnapshotInstaller, AutoCloseabl
             result.completeExceptionally(unknown);
             return result;
         }
-        ExecutorService ingest = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "snapshot-install-group-" + group);
-            thread.setDaemon(true);
-            return thread;
-        });
+        ExecutorService ingest = Executors.newSingleThreadExecutor(DaemonThreads.named("snapshot-install-group-" + group));
         result.whenComplete((index, failure) -> ingest.shutdown());
         connector.connect(leader, false, new InstallHandler(target, result, ingest))
                 .addListener((io.netty.channel.ChannelFutureListener) connected -> {
