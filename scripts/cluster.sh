@@ -39,7 +39,7 @@
 # BASE+200+n, with BASE = $FLASHRAFT_BASE_PORT (default 7100): n1 serves clients on 7201.
 # $FLASHRAFT_HOSTS ("host1 host2 ..."), when set, gives `configure` the nodes' hosts instead of
 # loopback: the Jepsen suite writes the configs of remote nodes so (jepsen/README.md).
-# $FLASHRAFT_GROUPS_PER_NODE (default 1) gives `configure` the partition groups per node.
+# $FLASHRAFT_PARTITION_GROUPS (default: one per node) gives `configure` the partition groups.
 # $FLASHRAFT_CLASSPATH, when set, runs the nodes from those classes instead of the built jar
 # (the tests do: they run before the jar is packaged).
 set -euo pipefail
@@ -229,7 +229,7 @@ configure() {
       echo "data-dir: ../data/n$n              # relative to this file"
       echo
       echo "cluster:                           # the same on every node (compared by hash)"
-      echo "  groups-per-node: ${FLASHRAFT_GROUPS_PER_NODE:-1}"
+      echo "  partition-groups: ${FLASHRAFT_PARTITION_GROUPS:-$count}"
       echo "  replication-factor: 3"
       echo "  nodes:"
       for ((m = 1; m <= count; m++)); do

@@ -1,5 +1,6 @@
 package io.flashraft.consensus;
 
+import io.flashraft.protocol.Partitions;
 import io.flashraft.statemachine.SessionConfig;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -14,12 +15,12 @@ import java.util.Set;
  * Nodes compare {@link #hash()} and refuse a peer whose hash differs.
  *
  * @param nodes             the initial nodes, in order; placement follows this order
- * @param groupsPerNode     partition groups per initial node (G = groupsPerNode x nodes)
+ * @param groups            the number of partition groups, G, fixed at the cluster's first start
  * @param replicationFactor replicas of each group: 3 by default, 5 supported, at most the nodes
  * @param namespaces        the namespaces, each with its own store on every node
  * @param sessions          the session table settings (they decide replies)
  */
-public record ClusterConfig(List<NodeAddress> nodes, int groupsPerNode, int replicationFactor,
+public record ClusterConfig(List<NodeAddress> nodes, int groups, int replicationFactor,
                             List<NamespaceConfig> namespaces, SessionConfig sessions) {
     public ClusterConfig {
         nodes = List.copyOf(nodes);
@@ -33,8 +34,8 @@ public record ClusterConfig(List<NodeAddress> nodes, int groupsPerNode, int repl
                 throw new IllegalArgumentException("node id " + node.id() + " appears twice");
             }
         }
-        if (groupsPerNode < 1 || groupsPerNode * nodes.size() > 4096) {
-            throw new IllegalArgumentException("groups per node must be 1.." + 4096 / nodes.size() + ", got " + groupsPerNode);
+        if (groups < 1 || groups > Partitions.COUNT) {
+            throw new IllegalArgumentException("partition groups must be 1.." + Partitions.COUNT + ", got " + groups);
         }
         if (replicationFactor < 1 || replicationFactor > nodes.size()) {
             throw new IllegalArgumentException("replication factor " + replicationFactor + " needs 1.." + nodes.size());
@@ -57,7 +58,7 @@ public record ClusterConfig(List<NodeAddress> nodes, int groupsPerNode, int repl
 
     /** The number of partition groups, G. */
     public int groupCount() {
-        return groupsPerNode * nodes.size();
+        return groups;
     }
 
     /** SHA-256 (hex) of everything here: nodes that disagree on it must not talk. */
@@ -67,7 +68,7 @@ public record ClusterConfig(List<NodeAddress> nodes, int groupsPerNode, int repl
             canonical.append(node.id()).append(' ').append(node.host()).append(' ').append(node.raftPort())
                     .append(' ').append(node.gatewayPort()).append(' ').append(node.metricsPort()).append('\n');
         }
-        canonical.append(groupsPerNode).append(' ').append(replicationFactor).append('\n');
+        canonical.append(groups).append(' ').append(replicationFactor).append('\n');
         namespaces.forEach(ns -> canonical.append(ns.name()).append(' ').append(ns.consistency()).append(' ')
                 .append(ns.defaultTtlSec()).append(' ').append(ns.maxRecordSizeBytes()).append('\n'));
         canonical.append(sessions.windowSize()).append(' ').append(sessions.idleMs()).append(' ')

@@ -12,9 +12,10 @@ import java.util.UUID;
  * computes the same answer without asking.
  *
  * <p>Partition p belongs to group p mod G. Group g is hosted by the replication-factor nodes that
- * follow node g mod N in the config's order, and prefers node g mod N as its leader: with
- * groups-per-node groups preferring each node, leadership spreads evenly (each node's leader
- * balance agent hands a group back to its preferred node when that node is up).
+ * follow node g mod N in the config's order, and prefers node g mod N as its leader: when G is a
+ * multiple of N, leadership spreads evenly (each node's leader balance agent hands a group back
+ * to its preferred node when that node is up); with fewer groups than nodes some nodes lead none,
+ * which is what one machine hosting every node wants (one log, as etcd and ZooKeeper have).
  */
 public final class Placement {
     private final ClusterConfig config;

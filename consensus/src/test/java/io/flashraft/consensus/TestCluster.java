@@ -131,7 +131,7 @@ public final class TestCluster implements AutoCloseable {
             for (int i = 0; i < nodeCount; i++) {
                 nodes.add(new NodeAddress("n" + (i + 1), "127.0.0.1", freePort(), freePort(), freePort()));
             }
-            ClusterConfig config = new ClusterConfig(nodes, 1, replicationFactor,
+            ClusterConfig config = new ClusterConfig(nodes, nodes.size(), replicationFactor,
                     List.of(NamespaceConfig.of(NAMESPACE, store.apply(storeConfig(dir)).build())), sessions);
             TestCluster cluster = new TestCluster(config, dir, tuning, services, store);
             for (int i = 0; i < nodeCount; i++) {

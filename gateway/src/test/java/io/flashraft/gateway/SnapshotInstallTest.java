@@ -204,7 +204,7 @@ class SnapshotInstallTest {
     void aPeerWithAnotherClusterConfigIsRefused() throws Exception {
         try (TestCluster cluster = TestCluster.in(dir).nodes(3).services(GatewayServices.INSTANCE).start()) {
             cluster.awaitLeaders();
-            ClusterConfig other = new ClusterConfig(cluster.config().nodes(), 1, 3, cluster.config().namespaces(),
+            ClusterConfig other = new ClusterConfig(cluster.config().nodes(), 3, 3, cluster.config().namespaces(),
                     new SessionConfig(8, 1_000, 10));
             try (PeerSnapshotClient stranger = new PeerSnapshotClient(other, "n1")) {
                 ExecutionException refused = assertThrows(ExecutionException.class, () -> stranger

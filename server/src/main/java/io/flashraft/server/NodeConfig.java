@@ -5,6 +5,7 @@ import io.flashraft.consensus.NamespaceConfig;
 import io.flashraft.consensus.NodeAddress;
 import io.flashraft.consensus.RaftTuning;
 import io.flashraft.device.StoreConfig;
+import io.flashraft.protocol.Partitions;
 import io.flashraft.statemachine.SessionConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -69,7 +70,7 @@ public record NodeConfig(String nodeId, Path dataDir, ClusterConfig cluster, Raf
         if (nodes.stream().noneMatch(n -> n.id().equals(nodeId))) {
             throw root.error("node-id", "'" + nodeId + "' is not the id of any of cluster.nodes");
         }
-        int groupsPerNode = (int) clusterSection.integer("groups-per-node", 1, 4096 / nodes.size(), 1);
+        int groups = (int) clusterSection.integer("partition-groups", 1, Partitions.COUNT, nodes.size());
         int replicationFactor = (int) clusterSection.integer("replication-factor", 1, nodes.size(), Math.min(3, nodes.size()));
         SessionConfig defaults = SessionConfig.DEFAULT;
         SessionConfig sessions = new SessionConfig(
@@ -114,7 +115,7 @@ public record NodeConfig(String nodeId, Path dataDir, ClusterConfig cluster, Raf
             ns.finish();
         }
         root.finish();
-        return new NodeConfig(nodeId, dataDir, new ClusterConfig(nodes, groupsPerNode, replicationFactor, namespaces, sessions),
+        return new NodeConfig(nodeId, dataDir, new ClusterConfig(nodes, groups, replicationFactor, namespaces, sessions),
                 raft, stores, handOffTimeoutMs);
     }
 

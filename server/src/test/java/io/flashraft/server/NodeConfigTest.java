@@ -57,7 +57,7 @@ class NodeConfigTest {
     void leftOutKeysTakeTheirDefaultsAndPathsResolveAgainstTheFile() throws Exception {
         NodeConfig config = NodeConfig.load(write(VALID));
         assertEquals(dir.resolve("data"), config.dataDir());
-        assertEquals(1, config.cluster().groupsPerNode());
+        assertEquals(1, config.cluster().groupCount(), "one group per node");
         assertEquals(1, config.cluster().replicationFactor(), "capped by the number of nodes");
         assertEquals(RaftTuning.DEFAULT, config.raft());
         StoreConfig store = config.stores().get("test");

@@ -30,7 +30,7 @@ class ServerProcessTest {
                 node-id: n1
                 data-dir: data
                 cluster:
-                  groups-per-node: 2
+                  partition-groups: 2
                   nodes:
                     - {id: n1, host: 127.0.0.1, raft-port: %d, gateway-port: %d, metrics-port: %d}
                 raft:
