@@ -12,7 +12,8 @@
 # Settings (environment): BENCH_SYSTEMS ("etcd zookeeper flashraft"), BENCH_DURATION (20 s a
 # run), BENCH_WARMUP (240 s of 64-thread updates before the first run of a system),
 # BENCH_KEYS (100000), BENCH_RATE (500 ops/s for the open-loop run), BENCH_OUT (where results
-# go; default results/bench-peers-DATE). Needs: apt-get install etcd-server zookeeper, and the
+# go; default results/bench-peers-DATE), BENCH_FLASHRAFT_GROUPS (FlashRaft's partition groups, 1:
+# like etcd's and ZooKeeper's one log, and what carries the most on one machine's cores). Needs: apt-get install etcd-server zookeeper, and the
 # built jars (mvn -B package -DskipTests).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +22,7 @@ duration=${BENCH_DURATION:-20}
 warmup=${BENCH_WARMUP:-240}
 keys=${BENCH_KEYS:-100000}
 rate=${BENCH_RATE:-500}
+flashraft_groups=${BENCH_FLASHRAFT_GROUPS:-1}
 out=${BENCH_OUT:-$root/results/bench-peers-$(date -u +%Y%m%d-%H%M%S)}
 peers_jar="$root/loadgen-peers/target/flashraft-peers.jar"
 # Every client JVM runs with the same options: the FlashRaft CLI's.
@@ -112,7 +114,7 @@ zookeeper_bench() { java $client_opts -jar "$peers_jar" zookeeper --servers "$se
 
 flashraft_start() {
   export FLASHRAFT_RUN="$out/flashraft" FLASHRAFT_BASE_PORT=7400
-  export FLASHRAFT_JAVA_OPTS="$server_jvm -XX:MaxDirectMemorySize=512m"
+  export FLASHRAFT_JAVA_OPTS="$server_jvm -XX:MaxDirectMemorySize=512m" FLASHRAFT_PARTITION_GROUPS=$flashraft_groups
   "$root/scripts/cluster.sh" configure >/dev/null
   # Room for the warm-up's churn: 2 GiB a node instead of the script's 256 MiB.
   sed -i 's/device-size-bytes: .*/device-size-bytes: 2147483648/' "$FLASHRAFT_RUN"/conf/n*.yaml
@@ -121,7 +123,7 @@ flashraft_start() {
   for n in 1 2 3; do server_pids+=("$(cat "$FLASHRAFT_RUN/pids/n$n.pid")"); done
   stop_system=flashraft_stop
   seeds="127.0.0.1:7501,127.0.0.1:7502,127.0.0.1:7503"
-  durability="FlashRaft: $(grep -h -m1 -o 'durability: .*' "$FLASHRAFT_RUN/logs/n1.log" | sed 's/^durability: //')"
+  durability="FlashRaft ($flashraft_groups partition groups): $(grep -h -m1 -o 'durability: .*' "$FLASHRAFT_RUN/logs/n1.log" | sed 's/^durability: //')"
 }
 flashraft_stop() { "$root/scripts/cluster.sh" stop >/dev/null 2>&1 || true; server_pids=(); }
 flashraft_bench() { FLASHRAFT_CLI_JAVA_OPTS="$client_opts" "$root/bin/flashraft" bench --seed "$seeds" "$@"; }
