@@ -123,7 +123,7 @@ flashraft_start() {
   for n in 1 2 3; do server_pids+=("$(cat "$FLASHRAFT_RUN/pids/n$n.pid")"); done
   stop_system=flashraft_stop
   seeds="127.0.0.1:7501,127.0.0.1:7502,127.0.0.1:7503"
-  durability="FlashRaft ($flashraft_groups partition groups): $(grep -h -m1 -o 'durability: .*' "$FLASHRAFT_RUN/logs/n1.log" | sed 's/^durability: //')"
+  durability="FlashRaft (partition groups: $flashraft_groups): $(grep -h -m1 -o 'durability: .*' "$FLASHRAFT_RUN/logs/n1.log" | sed 's/^durability: //')"
 }
 flashraft_stop() { "$root/scripts/cluster.sh" stop >/dev/null 2>&1 || true; server_pids=(); }
 flashraft_bench() { FLASHRAFT_CLI_JAVA_OPTS="$client_opts" "$root/bin/flashraft" bench --seed "$seeds" "$@"; }
