@@ -5,7 +5,8 @@
 # (a write is acknowledged once fsynced on a majority). For each system: start, warm up (the
 # JVM systems need minutes of load before their JIT settles), load the keys, then run every
 # workload, reading the CPU the three server processes used from /proc around each run. Prints
-# one table at the end and keeps every result under the output directory.
+# one table at the end and keeps every result and log under the output directory (each system's
+# data is removed once it stops).
 #
 #   scripts/bench-peers.sh            all three systems (about 25 minutes)
 #
@@ -134,8 +135,15 @@ kill_servers() {
   for pid in "${server_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   server_pids=()
 }
-cleanup() { $stop_system; }
-trap cleanup EXIT
+# Stops the system running and removes its data (gigabytes after the warm-up); results and logs stay.
+stop_current() {
+  $stop_system
+  stop_system=:
+  [[ -z $current ]] || rm -rf "$out/$current"/*/data "$out/$current/data"
+  current=
+}
+current=
+trap stop_current EXIT
 
 wait_for() {
   local what=$1 check=$2 waited=0
@@ -177,6 +185,7 @@ latencies() {
 for system in $systems; do
   log "$system: starting 3 nodes"
   server_pids=()
+  current=$system
   "${system}_start"
   log "$system: $durability"
   echo "$system: $durability" >>"$out/durability.txt"
@@ -201,8 +210,7 @@ for system in $systems; do
     tail -n 1 "$table" >&2
   done
   log "$system: stopping"
-  $stop_system
-  stop_system=:
+  stop_current
 done
 
 echo
