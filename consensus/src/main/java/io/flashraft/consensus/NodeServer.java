@@ -300,7 +300,7 @@ public final class NodeServer implements AutoCloseable {
         // Ratis' defaults, set so that no default can change under us: see checkDurable.
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
         RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
-        RaftConfigKeys.Rpc.setType(p, new ReadIndexSafeGrpc());
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
         GrpcConfigKeys.Server.setPort(p, self.raftPort());
         RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
         RaftServerConfigKeys.setRemovedGroupsDir(p, dataDir.resolve("raft-removed").toFile());
