@@ -13,9 +13,9 @@
 # Settings (environment): BENCH_SYSTEMS ("etcd zookeeper flashraft"), BENCH_DURATION (20 s a
 # run), BENCH_WARMUP (240 s of 64-thread updates before the first run of a system),
 # BENCH_KEYS (100000), BENCH_RATE (500 ops/s for the open-loop run), BENCH_OUT (where results
-# go; default results/bench-peers-DATE), BENCH_FLASHRAFT_GROUPS (FlashRaft's partition groups, 1:
-# like etcd's and ZooKeeper's one log, and what carries the most on one machine's cores). Needs: apt-get install etcd-server zookeeper, and the
-# built jars (mvn -B package -DskipTests).
+# go; default results/bench-peers-DATE), BENCH_FLASHRAFT_GROUPS (FlashRaft's partition groups,
+# 1: like etcd's and ZooKeeper's one log, and what carries the most on one machine's cores).
+# Needs: apt-get install etcd-server zookeeper, and the built jars (mvn -B package -DskipTests).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 systems=${BENCH_SYSTEMS:-etcd zookeeper flashraft}

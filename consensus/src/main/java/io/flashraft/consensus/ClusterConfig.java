@@ -15,12 +15,12 @@ import java.util.Set;
  * Nodes compare {@link #hash()} and refuse a peer whose hash differs.
  *
  * @param nodes             the initial nodes, in order; placement follows this order
- * @param groups            the number of partition groups, G, fixed at the cluster's first start
+ * @param groupCount        the number of partition groups, G, fixed at the cluster's first start
  * @param replicationFactor replicas of each group: 3 by default, 5 supported, at most the nodes
  * @param namespaces        the namespaces, each with its own store on every node
  * @param sessions          the session table settings (they decide replies)
  */
-public record ClusterConfig(List<NodeAddress> nodes, int groups, int replicationFactor,
+public record ClusterConfig(List<NodeAddress> nodes, int groupCount, int replicationFactor,
                             List<NamespaceConfig> namespaces, SessionConfig sessions) {
     public ClusterConfig {
         nodes = List.copyOf(nodes);
@@ -34,8 +34,8 @@ public record ClusterConfig(List<NodeAddress> nodes, int groups, int replication
                 throw new IllegalArgumentException("node id " + node.id() + " appears twice");
             }
         }
-        if (groups < 1 || groups > Partitions.COUNT) {
-            throw new IllegalArgumentException("partition groups must be 1.." + Partitions.COUNT + ", got " + groups);
+        if (groupCount < 1 || groupCount > Partitions.COUNT) {
+            throw new IllegalArgumentException("partition groups must be 1.." + Partitions.COUNT + ", got " + groupCount);
         }
         if (replicationFactor < 1 || replicationFactor > nodes.size()) {
             throw new IllegalArgumentException("replication factor " + replicationFactor + " needs 1.." + nodes.size());
@@ -56,11 +56,6 @@ public record ClusterConfig(List<NodeAddress> nodes, int groups, int replication
         return namespaces.stream().filter(ns -> ns.name().equals(name)).findFirst().orElse(null);
     }
 
-    /** The number of partition groups, G. */
-    public int groupCount() {
-        return groups;
-    }
-
     /** SHA-256 (hex) of everything here: nodes that disagree on it must not talk. */
     public String hash() {
         StringBuilder canonical = new StringBuilder("flashraft-cluster-v1\n");
@@ -68,7 +63,7 @@ public record ClusterConfig(List<NodeAddress> nodes, int groups, int replication
             canonical.append(node.id()).append(' ').append(node.host()).append(' ').append(node.raftPort())
                     .append(' ').append(node.gatewayPort()).append(' ').append(node.metricsPort()).append('\n');
         }
-        canonical.append(groups).append(' ').append(replicationFactor).append('\n');
+        canonical.append(groupCount).append(' ').append(replicationFactor).append('\n');
         namespaces.forEach(ns -> canonical.append(ns.name()).append(' ').append(ns.consistency()).append(' ')
                 .append(ns.defaultTtlSec()).append(' ').append(ns.maxRecordSizeBytes()).append('\n'));
         canonical.append(sessions.windowSize()).append(' ').append(sessions.idleMs()).append(' ')
