@@ -312,7 +312,7 @@ class ClusterTest {
             cluster.awaitLeaders();
             Digest key = KeyDigest.of("", Value.of(1L));
             int group = cluster.node(0).placement().groupOf(key.partition());
-            GroupResult refused = cluster.node(cluster.leaderIndex(group)).submit(group, new Command(91, 1,
+            GroupResult refused = cluster.node(cluster.awaitLeader(group)).submit(group, new Command(91, 1,
                     new Request.Put(NS, "", key, Bins.of("v", Value.of(1L)), WritePolicy.DEFAULT))).join();
             assertEquals(GroupResult.Status.DEVICE_FULL, refused.status());
             assertTrue(refused.reason().contains("Raft log disk"), refused.reason());
