@@ -222,7 +222,8 @@ final class Nemeses {
                 awaitMoved(Nemesis.PARTITION, group, "n" + node);
             }
         }
-        // Asked after the majority elected its leaders: a minority leader's lease has run out by then.
+        // Asked after the majority elected its leaders: a leader left on the minority side can no
+        // longer have a majority confirm a read.
         for (int node : minority) {
             List<Integer> hosted = groupsHostedBy(before, "n" + node);
             int group = hosted.get(random.nextInt(hosted.size()));

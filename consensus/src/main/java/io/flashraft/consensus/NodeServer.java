@@ -137,6 +137,7 @@ public final class NodeServer implements AutoCloseable {
     private final MetricRegistry metrics;
     private final Map<String, StoreConfig> storeConfigs;
     private final LongSupplier clockMs;
+    private final LeaderReads leaderReads = new LeaderReads();
     private final com.codahale.metrics.Counter evictions;
     private final NodeAgent balancer;
     private final NodeAgent evictor;
@@ -184,6 +185,7 @@ public final class NodeServer implements AutoCloseable {
         this.server = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setProperties(properties)
+                .setParameters(leaderReads.parameters())
                 .setStateMachineRegistry(gid -> {
                     Integer g = groupNumbers.get(gid);
                     if (g == null) {
@@ -300,14 +302,12 @@ public final class NodeServer implements AutoCloseable {
         // Ratis' defaults, set so that no default can change under us: see checkDurable.
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
         RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        RaftConfigKeys.Rpc.setType(p, new LeaderReads.Transport());
         GrpcConfigKeys.Server.setPort(p, self.raftPort());
         RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
         RaftServerConfigKeys.setRemovedGroupsDir(p, dataDir.resolve("raft-removed").toFile());
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(tuning.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(tuning.electionTimeoutMaxMs(), TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, tuning.leaderLease());
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, tuning.snapshotEveryEntries());
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
@@ -455,6 +455,14 @@ public final class NodeServer implements AutoCloseable {
         return stores.get(namespace);
     }
 
+    /**
+     * Whether this node answers reads of the group itself: only its leader can confirm, with a
+     * majority's answers, that its commit index is current; other nodes forward reads to it.
+     */
+    public boolean servesReads(int group) {
+        return UNSAFE_LOCAL_READS ? hosts(group) : leads(group);
+    }
+
     /** Whether this node leads the group now. */
     public boolean leads(int group) {
         RaftServer.Division division = division(group);
@@ -513,7 +521,11 @@ public final class NodeServer implements AutoCloseable {
                 .exceptionally(e -> failure(e, true));
     }
 
-    /** Answers a read on this node after a linearizable read index (leader or follower). */
+    /**
+     * Answers a linearizable read on this group's leader: the read index is the commit index as
+     * the read arrives; once a majority has answered this leader since ({@link LeaderReads}) and
+     * this replica has applied that index, the read is answered from its state.
+     */
     public CompletableFuture<GroupResult> read(int group, Request read) {
         RaftServer.Division division = division(group);
         if (division == null) {
@@ -521,15 +533,24 @@ public final class NodeServer implements AutoCloseable {
         }
         PartitionGroupStateMachine machine = machines.get(group);
         if (UNSAFE_LOCAL_READS && machine != null) {
-            return CompletableFuture.completedFuture(GroupResult.ok(List.of(
-                    ReplyCodec.encode(machine.applier().query(read, clockMs.getAsLong())))));
+            return CompletableFuture.completedFuture(answer(machine, read));
         }
-        RaftClientRequest request = request(group, RequestCodec.encode(read), RaftClientRequest.readRequestType());
-        return submitAsync(request)
-                .thenApply(reply -> reply.isSuccess()
-                        ? GroupResult.ok(List.of(reply.getMessage().getContent().toByteArray()))
-                        : failure(reply.getException(), false))
+        if (!division.getInfo().isLeader()) {
+            return CompletableFuture.completedFuture(GroupResult.notLeader(leaderOf(group)));
+        }
+        if (!division.getInfo().isLeaderReady()) {
+            return CompletableFuture.completedFuture(GroupResult.failed(GroupResult.Status.UNAVAILABLE,
+                    "node " + self.id() + " leads group " + group + " but has not committed an entry of its term yet"));
+        }
+        long readIndex = division.getRaftLog().getLastCommittedIndex();
+        return leaderReads.confirm(division)
+                .thenCompose(confirmed -> machine.appliedThrough(readIndex))
+                .thenApply(applied -> answer(machine, read))
                 .exceptionally(e -> failure(e, false));
+    }
+
+    private GroupResult answer(PartitionGroupStateMachine machine, Request read) {
+        return GroupResult.ok(List.of(ReplyCodec.encode(machine.applier().query(read, clockMs.getAsLong()))));
     }
 
     private CompletableFuture<RaftClientReply> submitAsync(RaftClientRequest request) {

@@ -8,8 +8,6 @@ package io.flashraft.consensus;
  * @param electionTimeoutMaxMs  the longest election timeout
  * @param snapshotEveryEntries  a group snapshots (checkpoints its store) after this many
  *                              entries, and purges its log behind the snapshot
- * @param leaderLease           serve linearizable reads on the leader from a lease instead of a
- *                              heartbeat round; assumes bounded clock drift, off by default
  * @param faultRetryMs          how often a group that cannot apply an entry tries it again
  * @param logSegmentBytes       the size at which a group's log segment is closed; the log is
  *                              purged a whole closed segment at a time
@@ -23,14 +21,14 @@ package io.flashraft.consensus;
  *                              see {@link ProposalBatcher}
  */
 public record RaftTuning(long electionTimeoutMinMs, long electionTimeoutMaxMs, long snapshotEveryEntries,
-                         boolean leaderLease, long faultRetryMs, long logSegmentBytes, long leaderBalanceIntervalMs,
+                         long faultRetryMs, long logSegmentBytes, long leaderBalanceIntervalMs,
                          long logDiskReserveBytes, long proposalLingerUs) {
     /**
-     * 3-6 s elections, a snapshot every 100,000 entries, no lease, retry a fault every second,
+     * 3-6 s elections, a snapshot every 100,000 entries, retry a fault every second,
      * 32 MiB segments, leader balance every 10 s, 256 MiB kept free on the log disk, a busy
      * group's next entry lingers 2 ms.
      */
-    public static final RaftTuning DEFAULT = new RaftTuning(3_000, 6_000, 100_000, false, 1_000, 32L << 20, 10_000,
+    public static final RaftTuning DEFAULT = new RaftTuning(3_000, 6_000, 100_000, 1_000, 32L << 20, 10_000,
             256L << 20, 2_000);
 
     public RaftTuning {

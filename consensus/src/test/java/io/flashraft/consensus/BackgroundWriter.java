@@ -83,11 +83,7 @@ public final class BackgroundWriter implements AutoCloseable {
             written = List.copyOf(acknowledged);
         }
         for (int i : written) {
-            int node = i % cluster.size();
-            while (!cluster.running(node)) {
-                node = (node + 1) % cluster.size();
-            }
-            Reply.Single got = (Reply.Single) reader.read(node, new Request.Get(TestCluster.NAMESPACE, key(i), BinSelection.ALL));
+            Reply.Single got = (Reply.Single) reader.read(new Request.Get(TestCluster.NAMESPACE, key(i), BinSelection.ALL));
             if (!Value.of((long) i).equals(got.bins().get("v"))) {
                 throw new AssertionError("acknowledged write " + i + " reads back as " + got);
             }

@@ -45,11 +45,9 @@ class ClusterTest {
             }
             assertTrue(keys.stream().map(k -> client.group(new Request.Exists(NS, k))).distinct().count() == 3,
                     "the keys cover every group");
-            for (int node = 0; node < 3; node++) {
-                for (int i = 0; i < keys.size(); i++) {
-                    Reply.Single got = (Reply.Single) client.read(node, new Request.Get(NS, keys.get(i), BinSelection.ALL));
-                    assertEquals(Value.of((long) i), got.bins().get("v"), "key " + i + " read on node " + node);
-                }
+            for (int i = 0; i < keys.size(); i++) {
+                Reply.Single got = (Reply.Single) client.read(new Request.Get(NS, keys.get(i), BinSelection.ALL));
+                assertEquals(Value.of((long) i), got.bins().get("v"), "key " + i);
             }
             Digest key = keys.get(0);
             assertEquals(ResultCode.RECORD_EXISTS, client.write(new Request.Put(NS, "s", key, Bins.of("v", Value.of(0L)),
@@ -63,15 +61,15 @@ class ClusterTest {
                     List.of(BinOp.add("v", Value.of(1L)), BinOp.listAppend("l", Value.of("x")), BinOp.read("v"))));
             assertEquals(Value.of(10L), operated.bins().get("v"));
             assertEquals(ResultCode.OK, client.write(new Request.Touch(NS, key, WritePolicy.DEFAULT.withTtlSec(3600))).code());
-            Reply.Single header = (Reply.Single) client.read(1, new Request.Exists(NS, key));
+            Reply.Single header = (Reply.Single) client.read(new Request.Exists(NS, key));
             assertEquals(4, header.meta().generation());
             assertNotEquals(0, header.meta().voidTimeSec());
             assertEquals(ResultCode.OK, client.write(new Request.Delete(NS, keys.get(1), WritePolicy.DEFAULT)).code());
-            assertEquals(ResultCode.NOT_FOUND, client.read(2, new Request.Get(NS, keys.get(1), BinSelection.ALL)).code());
+            assertEquals(ResultCode.NOT_FOUND, client.read(new Request.Get(NS, keys.get(1), BinSelection.ALL)).code());
 
-            Reply.Batch batch = (Reply.Batch) client.read(0, new Request.BatchGet(NS, sameGroup(client, keys, key), BinSelection.HEADER));
+            Reply.Batch batch = (Reply.Batch) client.read(new Request.BatchGet(NS, sameGroup(client, keys, key), BinSelection.HEADER));
             assertTrue(batch.replies().stream().allMatch(r -> r.code() == ResultCode.OK));
-            Reply.Scan scan = (Reply.Scan) client.read(0, new Request.Scan(NS, key.partition(), null, 100, BinSelection.ALL));
+            Reply.Scan scan = (Reply.Scan) client.read(new Request.Scan(NS, key.partition(), null, 100, BinSelection.ALL));
             assertTrue(scan.records().stream().anyMatch(r -> r.digest().equals(key)));
 
             List<MetricSample> samples = cluster.node(0).metrics();
@@ -90,7 +88,7 @@ class ClusterTest {
                         new Request.Truncate(NS, "s")), Duration.ofSeconds(60))).count();
             }
             assertEquals(29, truncated, "every record but the deleted one");
-            assertEquals(ResultCode.NOT_FOUND, client.read(0, new Request.Get(NS, keys.get(5), BinSelection.ALL)).code());
+            assertEquals(ResultCode.NOT_FOUND, client.read(new Request.Get(NS, keys.get(5), BinSelection.ALL)).code());
         }
     }
 
@@ -117,8 +115,7 @@ class ClusterTest {
             for (int i = 0; i < 10; i++) {
                 assertEquals(ResultCode.OK, client.write(increment).code());
             }
-            int reader = cluster.awaitLeader(group);
-            Reply.Single value = (Reply.Single) client.read(reader, new Request.Get(NS, counter, BinSelection.ALL));
+            Reply.Single value = (Reply.Single) client.read(new Request.Get(NS, counter, BinSelection.ALL));
             assertEquals(Value.of(31L), value.bins().get("n"), "20 + 1 + 10 acknowledged increments, the retry applied once");
         }
     }
@@ -246,10 +243,10 @@ class ClusterTest {
             assertEquals(600, evictions(cluster), 0, "each record evicted once, by its group's leader");
             for (int i = 0; i < 600; i += 7) {
                 Digest key = KeyDigest.of("ttl", Value.of((long) i));
-                assertEquals(ResultCode.NOT_FOUND, client.read(i % 3, new Request.Exists(NS, key)).code(), "ttl record " + i);
+                assertEquals(ResultCode.NOT_FOUND, client.read(new Request.Exists(NS, key)).code(), "ttl record " + i);
             }
             for (int i = 0; i < 40; i++) {
-                assertEquals(ResultCode.OK, client.read(i % 3, new Request.Exists(NS, KeyDigest.of("keep", Value.of((long) i))))
+                assertEquals(ResultCode.OK, client.read(new Request.Exists(NS, KeyDigest.of("keep", Value.of((long) i))))
                         .code(), "records without a TTL are never evicted");
             }
             long now = System.currentTimeMillis();
@@ -306,7 +303,7 @@ class ClusterTest {
     void withTooLittleFreeSpaceForItsRaftLogTheLeaderRefusesGrowingWrites() {
         RaftTuning t = TestCluster.TUNING;
         RaftTuning noRoom = new RaftTuning(t.electionTimeoutMinMs(), t.electionTimeoutMaxMs(), t.snapshotEveryEntries(),
-                t.leaderLease(), t.faultRetryMs(), t.logSegmentBytes(), t.leaderBalanceIntervalMs(), Long.MAX_VALUE,
+                t.faultRetryMs(), t.logSegmentBytes(), t.leaderBalanceIntervalMs(), Long.MAX_VALUE,
                 t.proposalLingerUs());
         try (TestCluster cluster = TestCluster.in(dir).nodes(3).tuning(noRoom).start()) {
             cluster.awaitLeaders();
@@ -316,7 +313,7 @@ class ClusterTest {
                     new Request.Put(NS, "", key, Bins.of("v", Value.of(1L)), WritePolicy.DEFAULT))).join();
             assertEquals(GroupResult.Status.DEVICE_FULL, refused.status());
             assertTrue(refused.reason().contains("Raft log disk"), refused.reason());
-            assertEquals(ResultCode.NOT_FOUND, new TestClient(cluster, 92).read(0, new Request.Get(NS, key, BinSelection.ALL))
+            assertEquals(ResultCode.NOT_FOUND, new TestClient(cluster, 92).read(new Request.Get(NS, key, BinSelection.ALL))
                     .code(), "reads still work, and the refused write was not applied");
         }
     }
@@ -333,7 +330,7 @@ class ClusterTest {
                 Digest key = KeyDigest.of("", Value.of((long) i));
                 assertEquals(ResultCode.OK, client.write(new Request.Put(NS, "", key, Bins.of("v", Value.of(1L)),
                         WritePolicy.DEFAULT)).code());
-                assertEquals(ResultCode.OK, client.read(4, new Request.Get(NS, key, BinSelection.ALL)).code());
+                assertEquals(ResultCode.OK, client.read(new Request.Get(NS, key, BinSelection.ALL)).code());
             }
         }
     }

@@ -6,7 +6,9 @@ import io.flashraft.protocol.Request;
 import io.flashraft.statemachine.Command;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * What the gateway and client will do, in one JVM: route a request to its group's leader, and
@@ -39,12 +41,23 @@ public final class TestClient {
 
     /** Submits a command to a chosen group (a truncate goes to every group). */
     public Reply submit(int group, Command command, Duration timeout) {
+        return onLeader(group, timeout, node -> node.submit(group, command));
+    }
+
+    /** Reads through the group's leader (only a leader answers reads), retrying while there is none. */
+    public Reply read(Request request) {
+        int group = group(request);
+        return onLeader(group, Duration.ofSeconds(60), node -> node.read(group, request));
+    }
+
+    /** Asks whichever node leads the group, again and again, until one answers OK. */
+    private Reply onLeader(int group, Duration timeout, Function<NodeServer, CompletableFuture<GroupResult>> ask) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastFailure = "no attempt";
         while (System.nanoTime() < deadline) {
             int leader = cluster.leaderIndex(group);
             if (leader >= 0) {
-                GroupResult result = join(cluster.node(leader).submit(group, command));
+                GroupResult result = join(ask.apply(cluster.node(leader)));
                 if (result.ok()) {
                     return ReplyCodec.decode(result.replies().get(0));
                 }
@@ -53,22 +66,6 @@ public final class TestClient {
             pause();
         }
         throw new AssertionError("no leader of group " + group + " answered within " + timeout + ": " + lastFailure);
-    }
-
-    /** Reads through a given node (leader or follower), retrying while it cannot serve. */
-    public Reply read(int node, Request request) {
-        int group = group(request);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        String lastFailure = "no attempt";
-        while (System.nanoTime() < deadline) {
-            GroupResult result = join(cluster.node(node).read(group, request));
-            if (result.ok()) {
-                return ReplyCodec.decode(result.replies().get(0));
-            }
-            lastFailure = result.status() + ": " + result.reason();
-            pause();
-        }
-        throw new AssertionError("node " + node + " did not serve a read of group " + group + ": " + lastFailure);
     }
 
     public int group(Request request) {
@@ -92,7 +89,7 @@ public final class TestClient {
         throw new IllegalStateException("no node runs");
     }
 
-    private static GroupResult join(java.util.concurrent.CompletableFuture<GroupResult> future) {
+    private static GroupResult join(CompletableFuture<GroupResult> future) {
         try {
             return future.get(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  */
 public final class TestCluster implements AutoCloseable {
     public static final String NAMESPACE = "test";
-    public static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 100_000, false, 200, 1L << 20, 500, 0,
+    public static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 100_000, 200, 1L << 20, 500, 0,
             RaftTuning.DEFAULT.proposalLingerUs());
 
     /** What runs beside each node. */

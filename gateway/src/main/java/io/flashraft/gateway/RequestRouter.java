@@ -120,8 +120,7 @@ final class RequestRouter {
     private CompletableFuture<Result> route(OperationRequest op, Body body, boolean fromPeer) {
         int group = op.group();
         boolean write = op.request().isWrite();
-        boolean local = write ? node.leads(group) : node.hosts(group);
-        if (local) {
+        if (write ? node.leads(group) : node.servesReads(group)) {
             CompletableFuture<GroupResult> running = write
                     ? node.submit(group, new Command(op.sessionId(), op.sequence(), op.opensSession(), op.request()))
                     : node.read(group, op.request());

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** A replica that lost its data, or fell behind the purged log, is rebuilt from the leader's stores. */
 class SnapshotInstallTest {
     /** Snapshot every 40 entries and close 32 KiB log segments, so the log is soon purged past a stopped node. */
-    private static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 40, false, 200, 32 << 10, 500, 0,
+    private static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 40, 200, 32 << 10, 500, 0,
             RaftTuning.DEFAULT.proposalLingerUs());
 
     @TempDir

@@ -86,7 +86,6 @@ public record NodeConfig(String nodeId, Path dataDir, ClusterConfig cluster, Raf
                 Math.max(d.electionTimeoutMaxMs(), electionMin + 1));
         RaftTuning raft = new RaftTuning(electionMin, electionMax,
                 raftSection.integer("snapshot-every-entries", 1, Long.MAX_VALUE, d.snapshotEveryEntries()),
-                raftSection.bool("leader-lease", d.leaderLease()),
                 raftSection.integer("fault-retry-ms", 1, 3_600_000, d.faultRetryMs()),
                 raftSection.integer("log-segment-bytes", 16 << 10, 1L << 32, d.logSegmentBytes()),
                 raftSection.integer("leader-balance-interval-ms", 1, 3_600_000, d.leaderBalanceIntervalMs()),

@@ -9,11 +9,6 @@ import io.flashraft.device.StoreSnapshot;
 import io.flashraft.protocol.ByteReader;
 import io.flashraft.protocol.ByteWriter;
 import io.flashraft.protocol.DecodeException;
-import io.flashraft.protocol.Reply;
-import io.flashraft.protocol.ReplyCodec;
-import io.flashraft.protocol.Request;
-import io.flashraft.protocol.RequestCodec;
-import io.flashraft.protocol.ResultCode;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,6 +20,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +60,8 @@ import org.slf4j.LoggerFactory;
  *       never skipped: the apply thread retries the same entry until it succeeds, the group
  *       reports the fault, and snapshots are refused meanwhile, so the log is never purged past
  *       an entry that was not applied;</li>
- *   <li>{@code query} answers reads (after Ratis' read index for linearizable reads);</li>
+ *   <li>{@link #appliedThrough} tells a read on the leader when its read index is applied; the
+ *       read is then answered by the applier ({@code GroupApplier.query});</li>
  *   <li>a snapshot is a checkpoint of the node's record stores for this group plus a small file
  *       with the group clock and the session table.</li>
  * </ul>
@@ -112,6 +110,8 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     private volatile long installedIndex = -1;
     private Path stateMachineDir;
     private volatile boolean closing;
+    /** Reads waiting for an index to be applied, by that index. */
+    private final NavigableMap<Long, CompletableFuture<Void>> readsWaiting = new TreeMap<>();
 
     /**
      * @param applier      the group's deterministic core
@@ -135,10 +135,7 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         for (String gauge : new String[] {"appliedIndex", "sessions", "faulted"}) {
             metrics.remove(prefix + gauge);
         }
-        metrics.gauge(prefix + "appliedIndex", () -> () -> {
-            TermIndex applied = getLastAppliedTermIndex();
-            return applied == null ? -1L : applied.getIndex();
-        });
+        metrics.gauge(prefix + "appliedIndex", () -> this::appliedIndex);
         metrics.gauge(prefix + "sessions", () -> applier::sessionCount);
         metrics.gauge(prefix + "faulted", () -> () -> fault() == null ? 0 : 1);
     }
@@ -313,16 +310,42 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         }
     }
 
-    @Override
-    public CompletableFuture<Message> query(Message request) {
-        Reply reply;
-        try {
-            Request decoded = RequestCodec.decode(request.getContent().toByteArray());
-            reply = applier.query(decoded, clockMs.getAsLong());
-        } catch (DecodeException malformed) {
-            reply = Reply.Single.of(ResultCode.BAD_REQUEST);
+    /** Completes once this replica has applied the given log index (at once if it has). */
+    public CompletableFuture<Void> appliedThrough(long index) {
+        if (appliedIndex() >= index) {
+            return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(ReplyCodec.encode(reply))));
+        synchronized (readsWaiting) {
+            if (appliedIndex() >= index) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return readsWaiting.computeIfAbsent(index, i -> new CompletableFuture<>());
+        }
+    }
+
+    private long appliedIndex() {
+        TermIndex applied = getLastAppliedTermIndex();
+        return applied == null ? -1 : applied.getIndex();
+    }
+
+    @Override
+    protected boolean updateLastAppliedTermIndex(TermIndex applied) {
+        boolean updated = super.updateLastAppliedTermIndex(applied);
+        releaseReads(applied.getIndex());
+        return updated;
+    }
+
+    private void releaseReads(long applied) {
+        List<CompletableFuture<Void>> released;
+        synchronized (readsWaiting) {
+            if (readsWaiting.isEmpty()) {
+                return;
+            }
+            NavigableMap<Long, CompletableFuture<Void>> through = readsWaiting.headMap(applied, true);
+            released = List.copyOf(through.values());
+            through.clear();
+        }
+        released.forEach(read -> read.complete(null));
     }
 
     /**
@@ -536,6 +559,7 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
         }
         proposedNowMs.accumulateAndGet(applier.lastNowMs(), Math::max);
         setLastAppliedTermIndex(snapshot.getTermIndex());
+        releaseReads(snapshot.getIndex());
         LOG.info("group {}: loaded snapshot at log index {} ({} sessions)", applier.group(), snapshot.getIndex(),
                 applier.sessionCount());
     }
