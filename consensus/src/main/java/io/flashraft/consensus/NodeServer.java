@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
@@ -128,6 +129,8 @@ public final class NodeServer implements AutoCloseable {
 
     /** How far behind the leader's commit index a follower may be and still take leadership at once. */
     private static final long CATCH_UP_SLACK_ENTRIES = 64;
+    /** How long a hand-off that found no one to take a group waits before it looks again. */
+    private static final long HAND_OFF_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** Rounds of the empty-replica watch in the shortest election timeout. */
     private static final int EMPTY_WATCH_ROUNDS = 4;
 
@@ -709,17 +712,30 @@ public final class NodeServer implements AutoCloseable {
                 continue;
             }
             handedTo.put(group, null);
-            // Prefer a follower that has caught up; else any that answers (the transfer then
-            // waits for it to catch up, holding writes back for that long, as a stop may). The
-            // whole hand-off stays within timeoutMs: a peer that is stopping too never takes over.
-            for (long slack : new long[] {CATCH_UP_SLACK_ENTRIES, Long.MAX_VALUE}) {
-                for (NodeAddress target : placement.replicas(group)) {
-                    long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    if (handedTo.get(group) == null && remainingMs > 0 && !target.equals(self)
-                            && followerReady(group, target.id(), slack)
-                            && transferLeadership(group, target.id(), Math.min(remainingMs, tuning.electionTimeoutMaxMs()))) {
-                        handedTo.put(group, target.id());
+            while (handedTo.get(group) == null && System.nanoTime() < deadline) {
+                if (!isLeader(group)) {
+                    // A transfer that timed out may still have started an election that another
+                    // replica wins: it is the new leader once it has told this node so.
+                    String leader = leaderOf(group);
+                    if (leader != null && !leader.equals(self.id())) {
+                        handedTo.put(group, leader);
                     }
+                }
+                // Prefer a follower that has caught up; else any that answers (the transfer then
+                // waits for it to catch up, holding writes back for that long, as a stop may). The
+                // whole hand-off stays within timeoutMs: a peer that is stopping too never takes over.
+                for (long slack : new long[] {CATCH_UP_SLACK_ENTRIES, Long.MAX_VALUE}) {
+                    for (NodeAddress target : placement.replicas(group)) {
+                        long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                        if (handedTo.get(group) == null && remainingMs > 0 && !target.equals(self)
+                                && followerReady(group, target.id(), slack)
+                                && transferLeadership(group, target.id(), Math.min(remainingMs, tuning.electionTimeoutMaxMs()))) {
+                            handedTo.put(group, target.id());
+                        }
+                    }
+                }
+                if (handedTo.get(group) == null) {
+                    LockSupport.parkNanos(HAND_OFF_RETRY_NANOS);
                 }
             }
             LOG.info("node {}: group {} handed to {}", self.id(), group, handedTo.get(group));
