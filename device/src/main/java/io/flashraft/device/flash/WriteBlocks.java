@@ -32,11 +32,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The write flusher (thread {@code flashraft-write-flusher}) writes sealed buffers to their
  * devices as one positional write each, and every flush interval writes the filled part of open
- * buffers. Reads are served from a buffer while the block has one, else from the device.
+ * buffers; after every {@value #SYNC_BEHIND_BYTES} bytes of sealed blocks it syncs the devices. Reads are served from a buffer while the block has one, else from the device.
  */
 final class WriteBlocks implements AutoCloseable {
     static final int DEFRAG_RESERVE_BLOCKS = 2;
     private static final int MAX_QUEUED_BLOCKS = 8;
+    /**
+     * Sealed blocks' bytes the flusher writes before it syncs the devices itself, so that dirty
+     * pages never pile up for a checkpoint's sync to write all at once (that sync runs on a
+     * group's apply thread, which stalls meanwhile).
+     */
+    private static final long SYNC_BEHIND_BYTES = 16L << 20;
 
     enum State { FREE, OPEN, SEALED, PENDING_FREE }
 
@@ -600,6 +606,7 @@ final class WriteBlocks implements AutoCloseable {
 
     private void runFlusher() {
         long lastIntervalFlushNs = System.nanoTime();
+        long unsyncedBytes = 0;
         while (running) {
             int sealedBlock = -1;
             List<PendingWrite> writes = new ArrayList<>();
@@ -638,6 +645,15 @@ final class WriteBlocks implements AutoCloseable {
                     }
                 } finally {
                     ioLock.unlock();
+                }
+                if (sealedBlock >= 0) {
+                    unsyncedBytes += blockSize;
+                }
+                if (unsyncedBytes >= SYNC_BEHIND_BYTES) {
+                    for (BlockDevice device : devices) {
+                        device.sync();
+                    }
+                    unsyncedBytes = 0;
                 }
             } catch (IOException e) {
                 ioFailure = e;
