@@ -35,8 +35,9 @@ hz=$(getconf CLK_TCK)
 die() { echo "bench-peers: $*" >&2; exit 1; }
 log() { echo "== [$(date -u +%H:%M:%S)] $*" >&2; }
 
-command -v etcd >/dev/null || die "etcd is missing: apt-get install etcd-server"
-[[ -f /usr/share/java/zookeeper.jar ]] || die "ZooKeeper is missing: apt-get install zookeeper"
+[[ " $systems " != *" etcd "* ]] || command -v etcd >/dev/null || die "etcd is missing: apt-get install etcd-server"
+[[ " $systems " != *" zookeeper "* ]] || [[ -f /usr/share/java/zookeeper.jar ]] \
+  || die "ZooKeeper is missing: apt-get install zookeeper"
 [[ -f $peers_jar && -f $root/server/target/flashraft.jar ]] || die "build first: mvn -B package -DskipTests"
 mkdir -p "$out"
 
