@@ -45,10 +45,10 @@ import org.apache.ratis.util.LifeCycle;
  *
  * <p>The hook is Ratis' gRPC transport with its own log appender ({@link Transport}): each
  * appender reports the replies it gets, and keeps a heartbeat asked for while a request was
- * being made. Ratis' appender clears the ask as it sends each request, so an ask that arrived
- * while a request was being made (its call id taken before the read began) was cleared by that
- * request, whose reply does not count, and the read then waited for the periodic heartbeat (half
- * the shortest election timeout).
+ * being made ({@link Asks}). Ratis' appender clears the ask as it sends each request, so an ask
+ * that arrived while a request was being made (its call id taken before the read began) was
+ * cleared by that request, whose reply does not count, and the read then waited for the
+ * periodic heartbeat (half the shortest election timeout).
  */
 public final class LeaderReads {
     /** The key under which the node's instance travels to the transport in Ratis' parameters. */
@@ -237,7 +237,7 @@ public final class LeaderReads {
         }
     }
 
-    /** Ratis' gRPC log appender that reports its replies' ends and keeps heartbeat asks. */
+    /** Ratis' gRPC log appender, whose replies reach the leadership and which keeps unanswered heartbeat asks. */
     private static final class Appender extends GrpcLogAppender {
         private final Leadership leadership;
         private final Asks asks = new Asks();
@@ -249,14 +249,17 @@ public final class LeaderReads {
 
         @Override
         public void triggerHeartbeat() {
-            asks.ask();
+            asks.ask(getCallId());
             super.triggerHeartbeat();
         }
 
         @Override
         protected void resetHeartbeatTrigger() {
-            if (asks.sendMayClear()) {
-                super.resetHeartbeatTrigger();
+            super.resetHeartbeatTrigger();
+            // The request going out took the call id before the current one, on this thread; if
+            // it was made before an ask, a heartbeat follows it.
+            if (!asks.answeredBy(getCallId() - 1)) {
+                super.triggerHeartbeat();
             }
         }
 
@@ -268,22 +271,23 @@ public final class LeaderReads {
         }
     }
 
-    /** Whether a send may clear the heartbeat ask: only if no ask came since the send before it. */
+    /**
+     * The heartbeat asks of one appender. An ask is answered by any request whose call id the
+     * appender takes after it; Ratis' appender clears the ask as each request goes out, so a
+     * request made before the ask and sent after it must leave the ask standing. No more: a
+     * standing ask makes every request a heartbeat without entries.
+     */
     static final class Asks {
-        private final AtomicLong asked = new AtomicLong();
-        /** The asks counted at the last send (the appender's own thread only). */
-        private long askedAtLastSend;
+        private final AtomicLong askedFrom = new AtomicLong(-1);
 
-        void ask() {
-            asked.incrementAndGet();
+        /** A read asks, when the appender's next call id is {@code nextCallId}. */
+        void ask(long nextCallId) {
+            askedFrom.accumulateAndGet(nextCallId, Math::max);
         }
 
-        /** Called as each request goes out. */
-        boolean sendMayClear() {
-            long now = asked.get();
-            boolean mayClear = now == askedAtLastSend;
-            askedAtLastSend = now;
-            return mayClear;
+        /** Whether a request with this call id answers every ask so far. */
+        boolean answeredBy(long callId) {
+            return callId >= askedFrom.get();
         }
     }
 

@@ -27,6 +27,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
@@ -129,6 +131,8 @@ public final class NodeServer implements AutoCloseable {
 
     /** How far behind the leader's commit index a follower may be and still take leadership at once. */
     private static final long CATCH_UP_SLACK_ENTRIES = 64;
+    /** Threads that answer confirmed reads from the store: one per core, at least two (a read may wait on the device). */
+    private static final int READ_ANSWER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
     /** How long a hand-off that found no one to take a group waits before it looks again. */
     private static final long HAND_OFF_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** Rounds of the empty-replica watch in the shortest election timeout. */
@@ -141,6 +145,11 @@ public final class NodeServer implements AutoCloseable {
     private final Map<String, StoreConfig> storeConfigs;
     private final LongSupplier clockMs;
     private final LeaderReads leaderReads = new LeaderReads();
+    /**
+     * Answers confirmed reads: off the gRPC threads that confirm them and the apply thread that
+     * releases them, where the reads' store lookups would hold back commits and applies.
+     */
+    private final ExecutorService readAnswers;
     private final com.codahale.metrics.Counter evictions;
     private final NodeAgent balancer;
     private final NodeAgent evictor;
@@ -167,6 +176,7 @@ public final class NodeServer implements AutoCloseable {
         this.clockMs = clockMs;
         this.evictions = metrics.counter("evictions");
         Histogram entrySizes = metrics.histogram("commands-per-entry");
+        this.readAnswers = Executors.newFixedThreadPool(READ_ANSWER_THREADS, DaemonThreads.named("read-answers-" + nodeId));
         this.proposalCompletions = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("proposal-completions-" + nodeId),
                 (task, pool) -> task.run());
         ProposalBatcher.Linger linger = ProposalBatcher.Linger.of(tuning.proposalLingerUs(), proposalCompletions);
@@ -548,7 +558,7 @@ public final class NodeServer implements AutoCloseable {
         long readIndex = division.getRaftLog().getLastCommittedIndex();
         return leaderReads.confirm(division)
                 .thenCompose(confirmed -> machine.appliedThrough(readIndex))
-                .thenApply(applied -> answer(machine, read))
+                .thenApplyAsync(applied -> answer(machine, read), readAnswers)
                 .exceptionally(e -> failure(e, false));
     }
 
@@ -967,6 +977,7 @@ public final class NodeServer implements AutoCloseable {
             LOG.warn("node {}: closing the Ratis server: {}", self.id(), e.toString());
         }
         proposalCompletions.shutdown();
+        readAnswers.shutdown();
         stores.values().forEach(RecordStore::close);
     }
 }

@@ -11,19 +11,17 @@ import org.junit.jupiter.api.Test;
 
 class LeaderReadsTest {
     @Test
-    void anAskThatCameSinceTheLastSendOutlivesTheNextSendAndOnlyIt() {
+    void anAskIsAnsweredOnlyByARequestMadeAfterIt() {
         LeaderReads.Asks asks = new LeaderReads.Asks();
-        assertTrue(asks.sendMayClear(), "nothing asked");
-        asks.ask();
-        assertFalse(asks.sendMayClear(), "asked while this request was being made: one more must follow");
-        assertTrue(asks.sendMayClear(), "the request after it answers the ask");
-        asks.ask();
-        asks.ask();
-        assertFalse(asks.sendMayClear());
-        asks.ask();
-        assertFalse(asks.sendMayClear(), "asked again since");
-        assertTrue(asks.sendMayClear());
-        assertTrue(asks.sendMayClear());
+        assertTrue(asks.answeredBy(0), "nothing asked");
+        asks.ask(5);
+        assertFalse(asks.answeredBy(4), "call id 4 was taken before the ask: its request does not answer it");
+        assertTrue(asks.answeredBy(5), "the request after it does");
+        asks.ask(7);
+        asks.ask(6);
+        assertFalse(asks.answeredBy(6), "the latest ask counts, whatever order asks arrive in");
+        assertTrue(asks.answeredBy(7));
+        assertTrue(asks.answeredBy(8), "an answered ask holds back no later request");
     }
 
     @Test
