@@ -280,8 +280,7 @@ class ClusterTest {
                 int group = cluster.node(0).placement().groupOf(key.partition());
                 GroupResult result;
                 do { // a leader moving (balancing) answers NOT_LEADER, UNAVAILABLE or IN_DOUBT: try the command again
-                    TestCluster.await("a leader of group " + group, Duration.ofSeconds(30), () -> cluster.leaderIndex(group) >= 0);
-                    result = cluster.node(cluster.leaderIndex(group)).submit(group, new Command(81, i + 1, put)).join();
+                    result = cluster.node(cluster.awaitLeader(group)).submit(group, new Command(81, i + 1, put)).join();
                 } while (result.status() == GroupResult.Status.NOT_LEADER || result.status() == GroupResult.Status.UNAVAILABLE
                         || result.status() == GroupResult.Status.IN_DOUBT); // the same command again: applied once
                 if (result.status() == GroupResult.Status.DEVICE_FULL) {
