@@ -111,6 +111,14 @@ public final class LeaderReads {
         final long term;
         private final Map<RaftPeerId, Appender> appenders = new ConcurrentHashMap<>();
         private final List<PendingRead> pending = new ArrayList<>();
+        /**
+         * Per appender, the call id from which a reply answers its outstanding heartbeat ask. One
+         * ask at a time: reads that arrive meanwhile wait for its answer, and the reply that
+         * answers it asks again for them (as etcd runs one read-index round at a time). While an
+         * ask stands Ratis' appender sends requests without entries, so asking for every read
+         * held the writes' entries back (docs/benchmarks.md).
+         */
+        private final Map<Appender, Long> asking = new HashMap<>();
         private boolean ended;
 
         Leadership(LeaderState state, long term) {
@@ -124,6 +132,7 @@ public final class LeaderReads {
                 firstCallIds.put(appender, appender.getCallId());
             }
             PendingRead read = new PendingRead(conf, self, firstCallIds);
+            List<Appender> ask = new ArrayList<>();
             synchronized (this) {
                 if (ended) {
                     return CompletableFuture.failedFuture(new NotLeading("the leadership of term " + term + " ended"));
@@ -132,8 +141,13 @@ public final class LeaderReads {
                     return CompletableFuture.completedFuture(null);
                 }
                 pending.add(read);
+                for (Map.Entry<Appender, Long> first : firstCallIds.entrySet()) {
+                    if (asking.putIfAbsent(first.getKey(), first.getValue()) == null) {
+                        ask.add(first.getKey());
+                    }
+                }
             }
-            firstCallIds.keySet().forEach(Appender::triggerHeartbeat);
+            ask.forEach(Appender::triggerHeartbeat);
             return read.done;
         }
 
@@ -144,10 +158,22 @@ public final class LeaderReads {
             }
             long callId = reply.getServerReply().getCallId();
             List<PendingRead> confirmed = new ArrayList<>();
+            boolean askAgain = false;
             synchronized (this) {
                 pending.removeIf(read -> read.answered(appender, callId) && confirmed.add(read));
+                Long askedFrom = asking.get(appender);
+                if (askedFrom != null && appender.getCallIdComparator().compare(callId, askedFrom) >= 0) {
+                    asking.remove(appender);
+                    if (pending.stream().anyMatch(read -> read.waitsFor(appender))) {
+                        asking.put(appender, appender.getCallId());
+                        askAgain = true;
+                    }
+                }
             }
             confirmed.forEach(read -> read.done.complete(null));
+            if (askAgain) {
+                appender.triggerHeartbeat();
+            }
         }
 
         void register(Appender appender) {
@@ -156,6 +182,9 @@ public final class LeaderReads {
 
         void stopped(Appender appender) {
             appenders.remove(appender.getFollowerId(), appender);
+            synchronized (this) {
+                asking.remove(appender);
+            }
             RaftServer.Division server = appender.getServer();
             if (!server.getInfo().isLeader() || server.getInfo().getCurrentTerm() != term) {
                 end();
@@ -194,6 +223,11 @@ public final class LeaderReads {
                 answered.add(appender.getFollowerId());
             }
             return confirmed();
+        }
+
+        /** Whether this read still waits for the follower of this appender. */
+        boolean waitsFor(Appender appender) {
+            return firstCallIds.containsKey(appender) && !answered.contains(appender.getFollowerId());
         }
 
         boolean confirmed() {
