@@ -12,6 +12,7 @@ import io.flashraft.protocol.RequestCodec;
 import io.flashraft.statemachine.Command;
 import io.flashraft.statemachine.GroupApplier;
 import io.flashraft.statemachine.LogEntryCodec;
+import io.flashraft.statemachine.LogSegmentTrash;
 import io.flashraft.statemachine.PartitionGroupStateMachine;
 import io.flashraft.statemachine.SnapshotInstaller;
 import java.io.IOException;
@@ -106,6 +107,8 @@ public final class NodeServer implements AutoCloseable {
     private static final long LOG_RECOVERY_INTERVAL_MS = 2_000;
     /** Free space a log disk needs before a failed log is reopened, at the least. */
     private static final long LOG_RECOVERY_MIN_FREE_BYTES = 64L << 20;
+    /** How often the purged Raft log segments a snapshot let go of are freed ({@link LogSegmentTrash}). */
+    private static final long LOG_TRASH_INTERVAL_MS = 1_000;
 
     /** The most bytes of commands {@link ProposalBatcher} puts in one log entry (one command may exceed it). */
     private static final int MAX_ENTRY_BYTES = 1 << 20;
@@ -154,6 +157,7 @@ public final class NodeServer implements AutoCloseable {
     private final NodeAgent balancer;
     private final NodeAgent evictor;
     private final NodeAgent logRecovery;
+    private final NodeAgent logTrashEmptier;
     private final NodeAgent emptyReplicaWatch;
     /** Groups whose storage this node created empty, with the rounds each has been stuck so (see {@link #reclaimEmptyReplicas}). */
     private final Map<Integer, Integer> emptyReplicas = new ConcurrentHashMap<>();
@@ -183,6 +187,8 @@ public final class NodeServer implements AutoCloseable {
         this.balancer = new NodeAgent("leader-balance-" + nodeId, tuning.leaderBalanceIntervalMs(), this::balanceLeaders);
         this.evictor = new NodeAgent("eviction-" + nodeId, EVICTION_INTERVAL_MS, this::evictOnce);
         this.logRecovery = new NodeAgent("log-recovery-" + nodeId, LOG_RECOVERY_INTERVAL_MS, this::reopenBrokenGroups);
+        LogSegmentTrash trash = new LogSegmentTrash(dataDir.resolve("raft-purged"));
+        this.logTrashEmptier = new NodeAgent("log-trash-" + nodeId, LOG_TRASH_INTERVAL_MS, trash::empty);
         this.emptyReplicaWatch = new NodeAgent("empty-replica-watch-" + nodeId, emptyWatchIntervalMs(tuning),
                 this::reclaimEmptyReplicas);
         for (int g : placement.groupsOf(nodeId)) {
@@ -206,7 +212,7 @@ public final class NodeServer implements AutoCloseable {
                     }
                     return machines.computeIfAbsent(g, n -> new PartitionGroupStateMachine(
                             new GroupApplier(n, placement.partitionsOf(n), stores, cluster.sessions()),
-                            installer, clockMs, tuning.faultRetryMs(), metrics));
+                            installer, trash, clockMs, tuning.faultRetryMs(), metrics));
                 })
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
@@ -260,6 +266,7 @@ public final class NodeServer implements AutoCloseable {
         balancer.start();
         evictor.start();
         logRecovery.start();
+        logTrashEmptier.start();
         emptyReplicaWatch.start();
         Set<RaftGroupId> existing = Set.copyOf(toList(server.getGroupIds()));
         for (Map.Entry<Integer, RaftGroup> entry : groups.entrySet()) {
@@ -966,6 +973,7 @@ public final class NodeServer implements AutoCloseable {
         balancer.close();
         evictor.close();
         logRecovery.close();
+        logTrashEmptier.close();
         emptyReplicaWatch.close();
         if (checkpoint) {
             snapshotAll();

@@ -81,6 +81,8 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
 
     private final GroupApplier applier;
     private final SnapshotInstaller installer;
+    /** Where the log segments a snapshot lets Ratis purge are freed off the log thread. */
+    private final LogSegmentTrash trash;
     private final LongSupplier clockMs;
     /**
      * Apply, export and install exclude each other: an export sees one applied index everywhere,
@@ -109,6 +111,8 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     /** The index the last finished install stands for: older local entries must not apply on top. */
     private volatile long installedIndex = -1;
     private Path stateMachineDir;
+    /** Ratis' log directory of this group here. */
+    private Path logDir;
     private volatile boolean closing;
     /** Reads waiting for an index to be applied, by that index. */
     private final NavigableMap<Long, CompletableFuture<Void>> readsWaiting = new TreeMap<>();
@@ -121,10 +125,11 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
      * @param faultRetryMs how long the apply thread waits before retrying an entry that failed
      * @param metrics      where the group's metrics go, named {@code group.<n>.*}
      */
-    public PartitionGroupStateMachine(GroupApplier applier, SnapshotInstaller installer, LongSupplier clockMs,
-                                      long faultRetryMs, MetricRegistry metrics) {
+    public PartitionGroupStateMachine(GroupApplier applier, SnapshotInstaller installer, LogSegmentTrash trash,
+                                      LongSupplier clockMs, long faultRetryMs, MetricRegistry metrics) {
         this.applier = applier;
         this.installer = installer;
+        this.trash = trash;
         this.clockMs = clockMs;
         this.faultRetryMs = faultRetryMs;
         String prefix = "group." + applier.group() + ".";
@@ -188,6 +193,7 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
         stateMachineDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
+        logDir = raftStorage.getStorageDir().getCurrentDir().toPath();
         getLifeCycle().startAndTransition(() -> {
             storage.init(raftStorage);
             latestSnapshot = storage.getLatestSnapshot();
@@ -475,6 +481,8 @@ public final class PartitionGroupStateMachine extends BaseStateMachine {
             return -1;
         }
         writeSnapshot(last);
+        // Ratis purges the log up to this index next, on the group's log thread.
+        trash.hold(applier.group(), logDir, last.getIndex());
         return last.getIndex();
     }
 
