@@ -4,6 +4,7 @@ import io.flashraft.protocol.Digest;
 import io.flashraft.protocol.Partitions;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
 
 /**
@@ -38,7 +39,8 @@ public final class PrimaryIndex {
     private static final int MIN_SLOTS = 8;
 
     private final Table[] tables = new Table[Partitions.COUNT];
-    private final AtomicLong entries = new AtomicLong();
+    /** Partitions' tables change on many threads at once (each under its partition's lock): a counter per thread, not one contended word. */
+    private final LongAdder entries = new LongAdder();
     private final AtomicLong memoryBytes = new AtomicLong();
 
     public PrimaryIndex() {
@@ -49,7 +51,7 @@ public final class PrimaryIndex {
 
     /** Entries in the whole index, tombstones included. */
     public long size() {
-        return entries.get();
+        return entries.sum();
     }
 
     /** Entries in one partition. */
@@ -117,7 +119,7 @@ public final class PrimaryIndex {
         }
         place(t, entry, c[base + 1]);
         t.count++;
-        entries.incrementAndGet();
+        entries.increment();
         return entry;
     }
 
@@ -159,8 +161,26 @@ public final class PrimaryIndex {
         c[base + 4] = d4;
         t.slots[slot] = entry + 1;
         t.count++;
-        entries.incrementAndGet();
+        entries.increment();
         return entry;
+    }
+
+    /**
+     * Reads the slot a digest with this second int hashes to, and the entry it names, and returns
+     * a value made from both: calling this for several digests before indexing them lets their
+     * cache misses overlap (a caller keeps the value so that the reads are not optimized away).
+     */
+    public int touch(int partition, int d1) {
+        Table t = tables[partition];
+        if (t.mask < 0) {
+            return 0;
+        }
+        int ref = t.slots[d1 & t.mask];
+        if (ref == 0) {
+            return 0;
+        }
+        int entry = ref - 1;
+        return t.chunks[entry / CHUNK_ENTRIES][(entry % CHUNK_ENTRIES) * INTS_PER_ENTRY + 1];
     }
 
     /** Removes an entry; its handle becomes invalid. */
@@ -190,7 +210,7 @@ public final class PrimaryIndex {
         c[base] = t.freeHead;
         t.freeHead = entry;
         t.count--;
-        entries.decrementAndGet();
+        entries.decrement();
     }
 
     /**
@@ -280,7 +300,7 @@ public final class PrimaryIndex {
     /** Drops every entry of a partition and frees its tables. */
     public void clear(int partition) {
         Table t = tables[partition];
-        entries.addAndGet(-t.count);
+        entries.add(-t.count);
         memoryBytes.addAndGet(-t.bytes());
         tables[partition] = new Table();
     }
