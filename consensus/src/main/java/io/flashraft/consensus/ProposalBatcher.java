@@ -21,7 +21,11 @@ import java.util.function.Function;
  * ones: the cost of an entry (its Raft round, its fsyncs, its threads' wake-ups) is shared.
  * A busy group's next entry may also {@link Linger} a moment, when fewer than
  * {@value #FULL_ENOUGH} commands wait for it, so that the writes its clients send on seeing
- * their answers join it: on two cores the entry's cost, not the wait, limits throughput.
+ * their answers join it: on two cores the entry's cost, not the wait, limits throughput. It
+ * lingers only while lingering pays: when hardly any recent linger ended with two commands or
+ * more that had not been waiting at its start (one client writing one command after another:
+ * its next write is the only one to come, and lingering only delays it), the group stops
+ * lingering, and tries again every {@value #PROBE_EVERY}th entry.
  *
  * <p>Every command is still applied on its own, atomically, in the order of the entry, once
  * (the session table), and answered with its own reply. Entries are proposed in the order the
@@ -36,6 +40,12 @@ import java.util.function.Function;
 final class ProposalBatcher {
     /** Commands waiting that make the next entry go at once, without lingering. */
     static final int FULL_ENOUGH = 16;
+    /** While lingering does not pay, every this many completed entries one lingers anyway, to see whether it pays again. */
+    static final int PROBE_EVERY = 16;
+    /** {@link #lingerScore} when every recent linger paid; each ended linger moves it 1/8 of the way to this or to 0. */
+    private static final int SCORE_ALL = 256;
+    /** The score from which lingering pays: about one linger in eight merged commands. */
+    private static final int SCORE_PAYS = SCORE_ALL / 8;
 
     private final int maxInFlight;
     /** Commands per entry proposed. */
@@ -50,6 +60,10 @@ final class ProposalBatcher {
     private int inFlight;
     /** Whether a thread holds the proposer's turn (in {@link #proposeWaiting}). */
     private boolean proposing;
+    /** How often recent lingers merged commands, 0 (never) to {@link #SCORE_ALL} (each time). */
+    private int lingerScore = SCORE_ALL;
+    /** Entries completed without lingering since the last linger. */
+    private int notLingered;
 
     private record Pending(byte[] command, CompletableFuture<GroupResult> answer) {
     }
@@ -176,23 +190,47 @@ final class ProposalBatcher {
     private void finished(List<Pending> batch, GroupResult result, Throwable error) {
         answer(batch, result, error);
         boolean turn;
-        boolean lingering = false;
+        int lingeringWith = -1;
         synchronized (this) {
             inFlight--;
-            if (linger.lingers() && !proposing && inFlight < maxInFlight && waiting.size() < FULL_ENOUGH) {
+            if (linger.lingers() && !proposing && inFlight < maxInFlight && waiting.size() < FULL_ENOUGH
+                    && lingerPays()) {
                 // Holds the turn while lingering: arriving commands wait for this entry.
                 proposing = true;
-                lingering = true;
+                lingeringWith = waiting.size();
                 turn = false;
             } else {
                 turn = takeTurn();
             }
         }
-        if (lingering) {
-            linger.after(this::proposeWaiting);
+        if (lingeringWith >= 0) {
+            int waitedBefore = lingeringWith;
+            linger.after(() -> lingerEnded(waitedBefore));
         } else if (turn) {
             proposeWaiting();
         }
+    }
+
+    /** Whether the next entry should linger: lingering paid of late, or it is time to try again; under the lock. */
+    private boolean lingerPays() {
+        if (lingerScore >= SCORE_PAYS || ++notLingered >= PROBE_EVERY) {
+            notLingered = 0;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A linger is over: it paid if two commands or more wait that did not all wait at its start
+     * (without it, the first of them would have gone at once, the others in an entry of their own).
+     */
+    private void lingerEnded(int waitedBefore) {
+        synchronized (this) {
+            int waitNow = waiting.size();
+            boolean paid = waitNow >= 2 && waitNow > waitedBefore;
+            lingerScore += ((paid ? SCORE_ALL : 0) - lingerScore) / 8;
+        }
+        proposeWaiting();
     }
 
     private List<Pending> takeBatch() {

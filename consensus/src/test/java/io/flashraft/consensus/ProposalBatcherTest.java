@@ -124,6 +124,47 @@ class ProposalBatcherTest {
     }
 
     @Test
+    void aGroupWhoseLingersMergeNothingStopsLingeringAndLingersAgainOnceATryMerges() {
+        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, byHand, recording);
+        long sequence = 1;
+        propose(batcher, sequence++);
+        // One client writing one command after another: each linger ends with just its next write.
+        int lingered = 0;
+        while (true) {
+            completeLast();
+            if (lingering.isEmpty()) {
+                break;
+            }
+            assertTrue(++lingered < 40, "still lingering after " + lingered + " lingers that merged nothing");
+            propose(batcher, sequence++);
+            lingering.remove(0).run();
+            assertEquals(1, entries.get(entries.size() - 1).size());
+        }
+        assertTrue(lingered >= 8, "a linger that merges nothing now and then must not stop it at once: " + lingered);
+        int entriesBefore = entries.size();
+        propose(batcher, sequence++);
+        assertEquals(entriesBefore + 1, entries.size(), "not lingering: the next write goes at once");
+
+        for (int i = 1; i < ProposalBatcher.PROBE_EVERY - 1; i++) {
+            completeLast();
+            assertEquals(List.of(), lingering, "entry " + i + " after lingering stopped");
+            propose(batcher, sequence++);
+        }
+        completeLast();
+        assertEquals(1, lingering.size(), "every " + ProposalBatcher.PROBE_EVERY + "th entry tries lingering again");
+        propose(batcher, sequence++);
+        propose(batcher, sequence++);
+        lingering.remove(0).run();
+        assertEquals(2, entries.get(entries.size() - 1).size(), "two clients' writes merged");
+        completeLast();
+        assertEquals(1, lingering.size(), "a linger that merged makes the group linger again");
+    }
+
+    private void completeLast() {
+        outcomes.get(outcomes.size() - 1).complete(replies(entries.get(entries.size() - 1)));
+    }
+
+    @Test
     void severalEntriesMayBeInFlight() {
         ProposalBatcher batcher = new ProposalBatcher(2, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, ProposalBatcher.Linger.NONE, recording);
         propose(batcher, 1);
