@@ -179,8 +179,7 @@ public final class PrimaryIndex {
         if (ref == 0) {
             return 0;
         }
-        int entry = ref - 1;
-        return t.chunks[entry / CHUNK_ENTRIES][(entry % CHUNK_ENTRIES) * INTS_PER_ENTRY + 1];
+        return hashOf(t, ref - 1);
     }
 
     /** Removes an entry; its handle becomes invalid. */
