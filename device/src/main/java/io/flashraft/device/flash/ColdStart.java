@@ -34,13 +34,14 @@ final class ColdStart {
     private static final long PROGRESS_INTERVAL_NS = 5_000_000_000L;
 
     /** What a cold start found. */
-    record Report(int blocksScanned, long bytesScanned, long versionsLoaded, long recordsIndexed,
+    record Report(int blocksScanned, long bytesScanned, long versionsLoaded, long recordsIndexed, long tombstones,
                   long corruptRecords, List<String> corruptions, long leftoverRecords, long hiddenByMarkers,
                   long durationMs) {
         @Override
         public String toString() {
             return "cold start: " + blocksScanned + " blocks (" + (bytesScanned >> 20) + " MiB) in " + durationMs
-                    + " ms; " + recordsIndexed + " records indexed from " + versionsLoaded + " versions; "
+                    + " ms; " + recordsIndexed + " records indexed (" + tombstones + " tombstones) from "
+                    + versionsLoaded + " versions; "
                     + corruptRecords + " corrupt records skipped" + (corruptions.isEmpty() ? "" : " " + corruptions)
                     + "; " + leftoverRecords + " leftovers of earlier block uses; " + hiddenByMarkers
                     + " hidden by drops or truncates";
@@ -86,12 +87,14 @@ final class ColdStart {
         }
         int workers = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         List<Thread> threads = new ArrayList<>();
+        List<Batch> batches = new ArrayList<>();
         AtomicReference<RuntimeException> workerFailure = new AtomicReference<>();
         try (BlockReader reader = new BlockReader(blocks, workers)) {
             for (int w = 0; w < workers; w++) {
+                Batch batch = new Batch(workers);
+                batches.add(batch);
                 Thread thread = new Thread(() -> {
                     try {
-                        Batch batch = new Batch(workers);
                         for (BlockReader.Block block; (block = reader.next()) != null; ) {
                             scan(block.id, block.bytes, batch);
                             reader.done(block);
@@ -120,12 +123,18 @@ final class ColdStart {
         if (workerFailure.get() != null) {
             throw workerFailure.get();
         }
-        for (int p = 0; p < Partitions.COUNT; p++) {
-            int partition = p;
-            index.forEach(p, entry -> {
-                long location = index.location(partition, entry);
-                blocks.addLive(Location.block(location), Location.paddedSize(location));
-            });
+        long tombstones = 0;
+        for (int b = 0; b < blocks.blockCount(); b++) {
+            long live = 0;
+            for (Batch batch : batches) {
+                live += batch.liveBytes[b];
+            }
+            if (live != 0) {
+                blocks.addLive(b, Math.toIntExact(live));
+            }
+        }
+        for (Batch batch : batches) {
+            tombstones += batch.tombstones;
         }
         long durationMs = (System.nanoTime() - startNs) / 1_000_000;
         List<String> reported;
@@ -133,7 +142,8 @@ final class ColdStart {
             reported = List.copyOf(corruptions.subList(0, Math.min(MAX_REPORTED_CORRUPTIONS, corruptions.size())));
         }
         Report report = new Report(blocks.blockCount(), (long) blocks.blockCount() * blocks.blockSize(),
-                versions.get(), index.size(), corrupt.get(), reported, leftovers.get(), hidden.get(), durationMs);
+                versions.get(), index.size(), tombstones, corrupt.get(), reported, leftovers.get(), hidden.get(),
+                durationMs);
         LOG.log(corrupt.get() > 0 ? System.Logger.Level.WARNING : System.Logger.Level.INFO, report.toString());
         return report;
     }
@@ -387,6 +397,14 @@ final class ColdStart {
         /** The valid records of the block being scanned: position and length, reused block after block. */
         private int[] validPositions = new int[0];
         private int[] validLengths = new int[0];
+        /**
+         * Bytes this worker's indexing made live, per block: the version kept adds its size, the
+         * one it displaced takes its size off (whichever worker added it). Summed over the workers
+         * once all versions are indexed, it is the bytes of the versions the index holds.
+         */
+        final long[] liveBytes = new long[blocks.blockCount()];
+        /** Tombstones this worker's indexing added to the index, less those it displaced. */
+        long tombstones;
 
         /** Sized for this worker's share of the records the store held at its last checkpoint. */
         Batch(int workers) {
@@ -478,6 +496,7 @@ final class ColdStart {
             int generation = (int) (slots[at + 5] >>> 32);
             long logIndex = slots[at + 7];
             long heldLocation = ColdStart.this.index.location(p, entry);
+            boolean heldTombstone = false;
             if (heldLocation != 0) {
                 long held = ColdStart.this.index.logIndex(p, entry);
                 int heldGeneration = ColdStart.this.index.generation(p, entry);
@@ -487,9 +506,15 @@ final class ColdStart {
                 if (!newer) {
                     return;
                 }
+                heldTombstone = (ColdStart.this.index.flags(p, entry) & PrimaryIndex.FLAG_TOMBSTONE) != 0;
+                liveBytes[Location.block(heldLocation)] -= Location.paddedSize(heldLocation);
             }
-            ColdStart.this.index.set(p, entry, slots[at + 3], generation, slots[at + 6], logIndex, (int) slots[at + 5],
-                    (d4 & 1) != 0 ? PrimaryIndex.FLAG_TOMBSTONE : 0);
+            long location = slots[at + 3];
+            boolean tombstone = (d4 & 1) != 0;
+            ColdStart.this.index.set(p, entry, location, generation, slots[at + 6], logIndex, (int) slots[at + 5],
+                    tombstone ? PrimaryIndex.FLAG_TOMBSTONE : 0);
+            liveBytes[Location.block(location)] += Location.paddedSize(location);
+            tombstones += (tombstone ? 1 : 0) - (heldTombstone ? 1 : 0);
         }
     }
 }

@@ -74,11 +74,11 @@ public final class DeviceStore extends AbstractRecordStore {
                 config.flushIntervalMs());
         blocks.restore(meta.freed, meta.nextSequence);
         coldStart = ColdStart.run(blocks, index, sets, meta);
-        for (int p = 0; p < Partitions.COUNT; p++) {
+        tombstones.set(coldStart.tombstones());
+        for (int p = 0; p < Partitions.COUNT && coldStart.tombstones() > 0; p++) {
             int partition = p;
             index.forEach(p, entry -> {
                 if ((index.flags(partition, entry) & PrimaryIndex.FLAG_TOMBSTONE) != 0) {
-                    tombstones.incrementAndGet();
                     undurableTombstones.add(index.digest(partition, entry));
                 }
             });
@@ -169,6 +169,11 @@ public final class DeviceStore extends AbstractRecordStore {
     /** What the cold start that opened this store found. */
     public String coldStartReport() {
         return coldStart.toString();
+    }
+
+    /** The write blocks, for tests of this package that check their accounting. */
+    WriteBlocks blocks() {
+        return blocks;
     }
 
     /** Records that the cold start skipped as corrupt. */

@@ -1,5 +1,6 @@
 package io.flashraft.device.flash;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -172,6 +173,47 @@ class DeviceStoreTest {
             assertEquals(0, store.coldStartCorruptRecords(), store.coldStartReport());
             assertHolds(store, versions, 2000);
         }
+    }
+
+    /**
+     * Cold start counts each block's live bytes and the tombstones while it indexes (the version
+     * kept adds, the one it displaces takes off): after a restart they must be what the running
+     * store had counted write by write, or defrag would move the wrong blocks and free live ones.
+     */
+    @Test
+    void aColdStartCountsTheLiveBytesOfEveryBlockAndTheTombstonesAsTheRunningStoreDid() throws IOException {
+        StoreConfig config = config(4 * 1024 * 1024).build();
+        int[] liveBefore;
+        long tombstonesBefore;
+        try (DeviceStore store = DeviceStore.open(config)) {
+            for (int round = 1; round <= 3; round++) {
+                for (int key = 0; key < 300; key++) {
+                    if (key % round == 0) {
+                        assertTrue(put(store, key, round, 700 + key).ok());
+                    }
+                }
+            }
+            for (int key = 0; key < 300; key += 7) {
+                assertTrue(store.delete(next(), digest(key), WritePolicy.DEFAULT).ok());
+            }
+            assertTrue(put(store, 0, 4, 100).ok(), "a deleted record written again");
+            liveBefore = liveBytes(store);
+            tombstonesBefore = store.stats().tombstones();
+            assertEquals(42, tombstonesBefore, store.stats().toString());
+        }
+        try (DeviceStore store = DeviceStore.open(config)) {
+            assertArrayEquals(liveBefore, liveBytes(store));
+            assertEquals(tombstonesBefore, store.stats().tombstones());
+            assertTrue(store.coldStartReport().contains("(42 tombstones)"), store.coldStartReport());
+        }
+    }
+
+    private static int[] liveBytes(DeviceStore store) {
+        int[] live = new int[store.blocks().blockCount()];
+        for (int b = 0; b < live.length; b++) {
+            live[b] = store.blocks().liveBytes(b);
+        }
+        return live;
     }
 
     // ---- defrag -------------------------------------------------------------------------------
