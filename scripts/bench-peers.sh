@@ -8,10 +8,11 @@
 # one table at the end and keeps every result and log under the output directory (each system's
 # data is removed once it stops).
 #
-#   scripts/bench-peers.sh            all three systems (about 25 minutes)
+#   scripts/bench-peers.sh            all three systems (about 30 minutes)
 #
 # Settings (environment): BENCH_SYSTEMS ("etcd zookeeper flashraft"), BENCH_DURATION (20 s a
-# run), BENCH_WARMUP (240 s of 64-thread updates before the first run of a system),
+# run), BENCH_WARMUP (240 s of 64-thread reads and updates before the first run of a system),
+# BENCH_RUN_WARMUP (10 s of each workload, unmeasured, right before its run),
 # BENCH_KEYS (100000), BENCH_RATE (500 ops/s for the open-loop run), BENCH_OUT (where results
 # go; default results/bench-peers-DATE), BENCH_FLASHRAFT_GROUPS (FlashRaft's partition groups,
 # 1: like etcd's and ZooKeeper's one log, and what carries the most on one machine's cores).
@@ -21,6 +22,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 systems=${BENCH_SYSTEMS:-etcd zookeeper flashraft}
 duration=${BENCH_DURATION:-20}
 warmup=${BENCH_WARMUP:-240}
+run_warmup=${BENCH_RUN_WARMUP:-10}
 keys=${BENCH_KEYS:-100000}
 rate=${BENCH_RATE:-500}
 flashraft_groups=${BENCH_FLASHRAFT_GROUPS:-1}
@@ -190,8 +192,11 @@ for system in $systems; do
   "${system}_start"
   log "$system: $durability"
   echo "$system: $durability" >>"$out/durability.txt"
-  log "$system: warming up for $warmup s and writing all $keys keys (64 threads)"
-  "${system}_bench" --workload update=100 --threads 64 --keys "$keys" --value-size 1024 --load \
+  # Reads and updates both, so that the JIT has compiled every path the runs take before the
+  # first run (a warm-up of updates alone left the first read run, 50/50 at 16 threads, at a
+  # third of its speed while the read path compiled).
+  log "$system: warming up for $warmup s (reads and updates, 64 threads) after writing all $keys keys"
+  "${system}_bench" --workload read=50,update=50 --threads 64 --keys "$keys" --value-size 1024 --load \
     --warmup 0 --duration "$warmup" >"$out/$system-warmup.txt"
   run=0
   for workload in "${workloads[@]}"; do
@@ -199,6 +204,9 @@ for system in $systems; do
     run=$((run + 1))
     json="$out/$system-$run.json"
     log "$system: $name, $threads threads, $bytes B$( (( target > 0 )) && echo ", open loop at $target ops/s")"
+    # Each workload runs unmeasured first, so that its own paths are compiled and warm.
+    "${system}_bench" --workload "$mix" --threads "$threads" --keys "$keys" --value-size "$bytes" \
+      --rate "$target" --warmup 0 --duration "$run_warmup" >"$out/$system-$run-warmup.txt"
     before=$(server_cpu)
     "${system}_bench" --workload "$mix" --threads "$threads" --keys "$keys" --value-size "$bytes" \
       --rate "$target" --warmup 0 --duration "$duration" --json "$json" >"$out/$system-$run.txt"
@@ -219,7 +227,7 @@ echo "Durability:"
 cat "$out/durability.txt"
 echo
 echo "Linearizable reads: etcd's default range, ZooKeeper's sync then getData, FlashRaft's default get."
-echo "Keys: $keys uniform; ${duration} s a run after ${warmup} s of warm-up; client threads share 3 connections;"
+echo "Keys: $keys uniform; ${duration} s a run after ${warmup} s of warm-up, each run after ${run_warmup} s of its own workload; client threads share 3 connections;"
 echo "update@rate is an open loop at $rate ops/s; CPU is user + system time of the 3 server processes."
 echo
 cat "$table"
