@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
 public final class LogSegmentTrash {
     private static final Logger LOG = LoggerFactory.getLogger(LogSegmentTrash.class);
     /** Bytes freed in one truncation. */
-    static final long STEP_BYTES = 1L << 20;
+    private static final long STEP_BYTES = 1L << 20;
     /** The pause after each truncation: a GiB of segments is freed in about 7 s. */
-    static final long PAUSE_MS = 5;
+    private static final long PAUSE_MS = 5;
     /** A closed segment of Ratis' segmented log: {@code log_<first index>-<last index>}. */
     private static final Pattern CLOSED_SEGMENT = Pattern.compile("log_(\\d+)-(\\d+)");
 

@@ -123,7 +123,6 @@ final class ColdStart {
         if (workerFailure.get() != null) {
             throw workerFailure.get();
         }
-        long tombstones = 0;
         for (int b = 0; b < blocks.blockCount(); b++) {
             long live = 0;
             for (Batch batch : batches) {
@@ -133,6 +132,7 @@ final class ColdStart {
                 blocks.addLive(b, Math.toIntExact(live));
             }
         }
+        long tombstones = 0;
         for (Batch batch : batches) {
             tombstones += batch.tombstones;
         }

@@ -75,13 +75,15 @@ public final class DeviceStore extends AbstractRecordStore {
         blocks.restore(meta.freed, meta.nextSequence);
         coldStart = ColdStart.run(blocks, index, sets, meta);
         tombstones.set(coldStart.tombstones());
-        for (int p = 0; p < Partitions.COUNT && coldStart.tombstones() > 0; p++) {
-            int partition = p;
-            index.forEach(p, entry -> {
-                if ((index.flags(partition, entry) & PrimaryIndex.FLAG_TOMBSTONE) != 0) {
-                    undurableTombstones.add(index.digest(partition, entry));
-                }
-            });
+        if (coldStart.tombstones() > 0) {
+            for (int p = 0; p < Partitions.COUNT; p++) {
+                int partition = p;
+                index.forEach(p, entry -> {
+                    if ((index.flags(partition, entry) & PrimaryIndex.FLAG_TOMBSTONE) != 0) {
+                        undurableTombstones.add(index.digest(partition, entry));
+                    }
+                });
+            }
         }
         blocks.finishRecovery();
         persist(null, 0);
