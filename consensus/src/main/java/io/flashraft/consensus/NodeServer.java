@@ -341,6 +341,13 @@ public final class NodeServer implements AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(tuning.logSegmentBytes()));
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, tuning.snapshotEveryEntries()));
+        // No log entry recording each new commit index: Ratis appends one after every commit (one
+        // more entry to fsync on every replica, replicate and skip in apply, about as many as the
+        // writes' own at low load) so that a restarted replica knows its commit index without a
+        // leader. Raft needs no persisted commit index: a restarted replica applies its log once
+        // a leader, which serves reads only after committing an entry of its term, tells it how
+        // far (Ozone turned it off likewise, HDDS-13281).
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
         return p;
     }
 
