@@ -119,6 +119,8 @@ public final class NodeServer implements AutoCloseable {
      * 1,000 with one in flight, 946 at 1.76 with two, 768 at 2.18 with four (docs/benchmarks.md).
      */
     private static final int PROPOSALS_IN_FLIGHT = 1;
+    /** How long a reading of the log disk's free space is used before it is read again. */
+    private static final long LOG_DISK_FREE_REUSE_MS = 10;
     /** How often the eviction agent compares each store with its eviction mark. */
     private static final long EVICTION_INTERVAL_MS = 1_000;
     /**
@@ -164,6 +166,11 @@ public final class NodeServer implements AutoCloseable {
     private volatile boolean stopping;
     /** The file system of the Raft logs, once known. */
     private volatile FileStore logDisk;
+    /** The last reading of its free space. */
+    private volatile LogDiskFree logDiskFree;
+
+    private record LogDiskFree(long bytes, long readAtNanos) {
+    }
 
     private NodeServer(ClusterConfig cluster, String nodeId, Path dataDir, Map<String, RecordStore> stores,
                        Map<String, StoreConfig> storeConfigs, RaftTuning tuning, SnapshotInstaller installer,
@@ -663,15 +670,27 @@ public final class NodeServer implements AutoCloseable {
         return reopened;
     }
 
-    /** Usable bytes on the file system of this node's Raft logs. */
+    /**
+     * Usable bytes on the file system of this node's Raft logs, read at most every
+     * {@value #LOG_DISK_FREE_REUSE_MS} ms: read for every write (a statvfs each), it cost the
+     * leader's gateway thread a tenth of its time, and the reserve is far more than a few
+     * milliseconds of writes add.
+     */
     private long logDiskFreeBytes() {
+        LogDiskFree last = logDiskFree;
+        long now = System.nanoTime();
+        if (last != null && now - last.readAtNanos() < TimeUnit.MILLISECONDS.toNanos(LOG_DISK_FREE_REUSE_MS)) {
+            return last.bytes();
+        }
         try {
             FileStore store = logDisk;
             if (store == null) {
                 // Found once: finding it reads the mount table, too slow for every write.
                 logDisk = store = Files.getFileStore(raftDir);
             }
-            return store.getUsableSpace();
+            long free = store.getUsableSpace();
+            logDiskFree = new LogDiskFree(free, now);
+            return free;
         } catch (IOException e) {
             LOG.warn("node {}: cannot read the free space of {}: {}", self.id(), raftDir, e.toString());
             return 0;

@@ -579,12 +579,6 @@ public final class DeviceStore extends AbstractRecordStore {
         int freeBlocks = blocks.freeBlocks();
         long used = capacity - (long) freeBlocks * blocks.blockSize();
         long memory = index.memoryBytes();
-        // Writes never take the defragmenter's reserve: the mark is a share of what they can fill,
-        // or a small device would be full before it is reached.
-        long writable = capacity - (long) WriteBlocks.DEFRAG_RESERVE_BLOCKS * blocks.blockSize();
-        boolean diskStop = used * 100 >= writable * config.stopWritesDiskPercent();
-        boolean memoryStop = config.memoryLimitBytes() > 0
-                && memory * 100 >= config.memoryLimitBytes() * config.stopWritesMemoryPercent();
         Map<String, Long> engine = new LinkedHashMap<>();
         engine.put("blocks-free", (long) freeBlocks);
         engine.put("blocks-pending-free", (long) blocks.pendingFreeSnapshot().size());
@@ -598,7 +592,24 @@ public final class DeviceStore extends AbstractRecordStore {
         engine.put("cold-start-corrupt-records", coldStart.corruptRecords());
         long stored = index.size();
         return new StoreStats(stored - tombstones.get(), tombstones.get(), memory, config.memoryLimitBytes(), used,
-                capacity, diskStop || memoryStop, engine);
+                capacity, stopWrites(used, capacity, memory), engine);
+    }
+
+    /** Asked for every write a leader takes: without {@link #stats()}' engine figures, which it would build each time. */
+    @Override
+    public boolean stopWrites() {
+        long capacity = (long) blocks.blockCount() * blocks.blockSize();
+        return stopWrites(capacity - (long) blocks.freeBlocks() * blocks.blockSize(), capacity, index.memoryBytes());
+    }
+
+    private boolean stopWrites(long used, long capacity, long memory) {
+        // Writes never take the defragmenter's reserve: the mark is a share of what they can fill,
+        // or a small device would be full before it is reached.
+        long writable = capacity - (long) WriteBlocks.DEFRAG_RESERVE_BLOCKS * blocks.blockSize();
+        boolean diskStop = used * 100 >= writable * config.stopWritesDiskPercent();
+        boolean memoryStop = config.memoryLimitBytes() > 0
+                && memory * 100 >= config.memoryLimitBytes() * config.stopWritesMemoryPercent();
+        return diskStop || memoryStop;
     }
 
     @Override
