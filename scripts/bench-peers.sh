@@ -8,11 +8,11 @@
 # one table at the end and keeps every result and log under the output directory (each system's
 # data is removed once it stops).
 #
-#   scripts/bench-peers.sh            all three systems (about 30 minutes)
+#   scripts/bench-peers.sh            all three systems (about 35 minutes)
 #
 # Settings (environment): BENCH_SYSTEMS ("etcd zookeeper flashraft"), BENCH_DURATION (20 s a
 # run), BENCH_WARMUP (240 s of 64-thread reads and updates before the first run of a system),
-# BENCH_RUN_WARMUP (10 s of each workload, unmeasured, right before its run),
+# BENCH_RUN_WARMUP (20 s of each workload, unmeasured, right before its run),
 # BENCH_KEYS (100000), BENCH_RATE (500 ops/s for the open-loop run), BENCH_OUT (where results
 # go; default results/bench-peers-DATE), BENCH_FLASHRAFT_GROUPS (FlashRaft's partition groups,
 # 1: like etcd's and ZooKeeper's one log, and what carries the most on one machine's cores).
@@ -22,7 +22,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 systems=${BENCH_SYSTEMS:-etcd zookeeper flashraft}
 duration=${BENCH_DURATION:-20}
 warmup=${BENCH_WARMUP:-240}
-run_warmup=${BENCH_RUN_WARMUP:-10}
+run_warmup=${BENCH_RUN_WARMUP:-20}
 keys=${BENCH_KEYS:-100000}
 rate=${BENCH_RATE:-500}
 flashraft_groups=${BENCH_FLASHRAFT_GROUPS:-1}
@@ -204,7 +204,9 @@ for system in $systems; do
     run=$((run + 1))
     json="$out/$system-$run.json"
     log "$system: $name, $threads threads, $bytes B$( (( target > 0 )) && echo ", open loop at $target ops/s")"
-    # Each workload runs unmeasured first, so that its own paths are compiled and warm.
+    # Each workload runs unmeasured first, so that its own paths are compiled and warm: after a
+    # change of load a FlashRaft leader's C2 compiler made 150 compilations in the first 20 s and
+    # 20 in the next 20 s (-XX:+PrintCompilation, 64 then 16 threads of updates).
     "${system}_bench" --workload "$mix" --threads "$threads" --keys "$keys" --value-size "$bytes" \
       --rate "$target" --warmup 0 --duration "$run_warmup" >"$out/$system-$run-warmup.txt"
     before=$(server_cpu)
