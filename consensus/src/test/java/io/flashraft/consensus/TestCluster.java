@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -27,6 +28,11 @@ import java.util.stream.Stream;
  * (the gateway, with its snapshot installer).
  */
 public final class TestCluster implements AutoCloseable {
+    /** Where {@link #freePort} looks: 20000 to 32767. */
+    private static final int FIRST_PORT = 20_000;
+    private static final int PORTS_BELOW_EPHEMERAL = 32_768 - FIRST_PORT;
+    private static final AtomicInteger nextPort = new AtomicInteger((int) (ProcessHandle.current().pid() * 97 % PORTS_BELOW_EPHEMERAL));
+
     public static final String NAMESPACE = "test";
     public static final RaftTuning TUNING = new RaftTuning(1_000, 2_000, 100_000, 200, 1L << 20, 500, 0,
             RaftTuning.DEFAULT.proposalLingerUs());
@@ -296,12 +302,22 @@ public final class TestCluster implements AutoCloseable {
         return digest != null && digest.equals(contentDigest(other, group, nowMs));
     }
 
+    /**
+     * A port that is free now, below the kernel's ephemeral range (from 32768 on Linux). A port
+     * picked by binding port 0 lies in that range, and until the node binds it (or binds it again
+     * after a restart) any connection's local end can take it: a cluster once failed to start
+     * with "Address already in use". Each JVM starts at its own place in the range.
+     */
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < PORTS_BELOW_EPHEMERAL; attempt++) {
+            int port = FIRST_PORT + Math.floorMod(nextPort.getAndIncrement(), PORTS_BELOW_EPHEMERAL);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return port;
+            } catch (IOException taken) {
+                // in use: the next one
+            }
         }
+        throw new IllegalStateException("no free port from " + FIRST_PORT + " to " + (FIRST_PORT + PORTS_BELOW_EPHEMERAL));
     }
 
     @Override
