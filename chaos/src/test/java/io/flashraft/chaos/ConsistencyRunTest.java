@@ -66,12 +66,16 @@ class ConsistencyRunTest {
         assertTrue(outcome.passed(run.minOk), report);
     }
 
-    /** A base port whose raft, gateway and metrics ports for five nodes are all free now. */
+    /**
+     * A base port whose raft, gateway and metrics ports for five nodes are all free now, the
+     * block below the kernel's ephemeral range (from 32768), where no connection's local end can
+     * take a port before its node binds it (as with {@code TestCluster}'s ports).
+     */
     static int freePortBlock() throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             int base;
             try (ServerSocket socket = new ServerSocket(0)) {
-                base = 20_000 + socket.getLocalPort() % 30_000;
+                base = 20_000 + socket.getLocalPort() % 12_000;
             }
             if (blockFree(base)) {
                 return base;
