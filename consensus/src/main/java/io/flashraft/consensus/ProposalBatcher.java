@@ -21,7 +21,11 @@ import java.util.function.Function;
  * ones: the cost of an entry (its Raft round, its fsyncs, its threads' wake-ups) is shared.
  * A busy group's next entry may also {@link Linger} a moment, when fewer than
  * {@value #FULL_ENOUGH} commands wait for it, so that the writes its clients send on seeing
- * their answers join it: on two cores the entry's cost, not the wait, limits throughput. It
+ * their answers join it: on two cores the entry's cost, not the wait, limits throughput. The
+ * linger ends as soon as as many commands more wait as the entry before it carried (its clients
+ * are back) or {@value #FULL_ENOUGH} wait, so clients that write one command after another lose
+ * no time to it; its whole length is waited only for writes that do not follow answers (an open
+ * loop of independent clients), whose entries it merges. It
  * lingers only while lingering pays: when hardly any recent linger ended with two commands or
  * more that had not been waiting at its start (one client writing one command after another:
  * its next write is the only one to come, and lingering only delays it), the group stops
@@ -64,6 +68,12 @@ final class ProposalBatcher {
     private int lingerScore = SCORE_ALL;
     /** Entries completed without lingering since the last linger. */
     private int notLingered;
+    /** Lingers begun: a linger's timer that finds another one under way leaves it be. */
+    private long lingers;
+    /** While lingering, the commands waiting that end the linger at once; 0 when not lingering. */
+    private int lingerUntil;
+    /** While lingering, the commands that waited at its start. */
+    private int lingerFrom;
 
     private record Pending(byte[] command, CompletableFuture<GroupResult> answer) {
     }
@@ -133,7 +143,8 @@ final class ProposalBatcher {
         boolean turn;
         synchronized (this) {
             waiting.add(new Pending(command, answer));
-            turn = takeTurn();
+            // The linger's turn passes to this thread once the clients it waits for are back.
+            turn = lingerUntil > 0 ? waiting.size() >= lingerUntil && endLinger() : takeTurn();
         }
         if (turn) {
             proposeWaiting();
@@ -190,25 +201,39 @@ final class ProposalBatcher {
     private void finished(List<Pending> batch, GroupResult result, Throwable error) {
         answer(batch, result, error);
         boolean turn;
-        int lingeringWith = -1;
+        long lingering = -1;
         synchronized (this) {
             inFlight--;
             if (linger.lingers() && !proposing && inFlight < maxInFlight && waiting.size() < FULL_ENOUGH
                     && lingerPays()) {
-                // Holds the turn while lingering: arriving commands wait for this entry.
+                // Holds the turn while lingering: arriving commands wait for this entry, until the
+                // clients just answered have sent again (as many commands more as this entry had).
                 proposing = true;
-                lingeringWith = waiting.size();
+                lingerFrom = waiting.size();
+                lingerUntil = Math.min(FULL_ENOUGH, lingerFrom + batch.size());
+                lingering = ++lingers;
                 turn = false;
             } else {
                 turn = takeTurn();
             }
         }
-        if (lingeringWith >= 0) {
-            int waitedBefore = lingeringWith;
-            linger.after(() -> lingerEnded(waitedBefore));
+        if (lingering >= 0) {
+            long which = lingering;
+            linger.after(() -> lingerTimedOut(which));
         } else if (turn) {
             proposeWaiting();
         }
+    }
+
+    /** The linger {@code which} is over unless it ended already: proposes what waits. */
+    private void lingerTimedOut(long which) {
+        synchronized (this) {
+            if (lingerUntil == 0 || which != lingers) {
+                return;
+            }
+            endLinger();
+        }
+        proposeWaiting();
     }
 
     /** Whether the next entry should linger: lingering paid of late, or it is time to try again; under the lock. */
@@ -221,16 +246,16 @@ final class ProposalBatcher {
     }
 
     /**
-     * A linger is over: it paid if two commands or more wait that did not all wait at its start
-     * (without it, the first of them would have gone at once, the others in an entry of their own).
+     * Ends the linger under way, whose turn the caller then takes (so: true); under the lock. It
+     * paid if two commands or more wait that did not all wait at its start (without it, the
+     * first of them would have gone at once, the others in an entry of their own).
      */
-    private void lingerEnded(int waitedBefore) {
-        synchronized (this) {
-            int waitNow = waiting.size();
-            boolean paid = waitNow >= 2 && waitNow > waitedBefore;
-            lingerScore += ((paid ? SCORE_ALL : 0) - lingerScore) / 8;
-        }
-        proposeWaiting();
+    private boolean endLinger() {
+        int waitNow = waiting.size();
+        boolean paid = waitNow >= 2 && waitNow > lingerFrom;
+        lingerScore += ((paid ? SCORE_ALL : 0) - lingerScore) / 8;
+        lingerUntil = 0;
+        return true;
     }
 
     private List<Pending> takeBatch() {

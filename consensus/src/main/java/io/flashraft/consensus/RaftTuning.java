@@ -16,9 +16,9 @@ package io.flashraft.consensus;
  * @param logDiskReserveBytes   a leader refuses new writes (DEVICE_FULL, before proposing) while
  *                              the disk of its Raft log has less free space than this, so the
  *                              log never meets a full disk in normal operation
- * @param proposalLingerUs      how long a busy group's next log entry waits, once the entry
- *                              before it is applied, for more writes to join it (0: not at all);
- *                              see {@link ProposalBatcher}
+ * @param proposalLingerUs      how long at most a busy group's next log entry waits, once the
+ *                              entry before it is applied, for more writes to join it (0: not at
+ *                              all); see {@link ProposalBatcher}
  */
 public record RaftTuning(long electionTimeoutMinMs, long electionTimeoutMaxMs, long snapshotEveryEntries,
                          long faultRetryMs, long logSegmentBytes, long leaderBalanceIntervalMs,
@@ -26,7 +26,7 @@ public record RaftTuning(long electionTimeoutMinMs, long electionTimeoutMaxMs, l
     /**
      * 3-6 s elections, a snapshot every 100,000 entries, retry a fault every second,
      * 32 MiB segments, leader balance every 10 s, 256 MiB kept free on the log disk, a busy
-     * group's next entry lingers 2 ms.
+     * group's next entry lingers up to 2 ms.
      */
     public static final RaftTuning DEFAULT = new RaftTuning(3_000, 6_000, 100_000, 1_000, 32L << 20, 10_000,
             256L << 20, 2_000);

@@ -95,32 +95,56 @@ class ProposalBatcherTest {
     };
 
     @Test
-    void aBusyGroupsNextEntryLingersForTheCommandsThatArriveMeanwhileUnlessEnoughWait() {
+    void aBusyGroupsNextEntryLingersUntilItsClientsAreBackOrEnoughWaitOrItsTimeIsUp() {
         ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, byHand, recording);
         propose(batcher, 1);
         assertEquals(1, entries.size(), "an idle group does not linger");
         propose(batcher, 2);
-        outcomes.get(0).complete(replies(entries.get(0)));
-        assertEquals(1, entries.size(), "one command waits: the next entry lingers");
-        assertEquals(1, lingering.size());
         propose(batcher, 3);
+        completeLast();
+        assertEquals(1, entries.size(), "two commands wait: the next entry lingers");
+        assertEquals(1, lingering.size());
         propose(batcher, 4);
-        assertEquals(1, entries.size(), "what arrives while it lingers joins it");
+        assertEquals(List.of(2L, 3L, 4L), sequences(entries.get(1)),
+                "as many commands more wait as the entry before carried (its client is back): it goes at once");
         lingering.remove(0).run();
-        assertEquals(List.of(2L, 3L, 4L), sequences(entries.get(1)));
-        for (long s = 5; s < 5 + ProposalBatcher.FULL_ENOUGH; s++) {
+        assertEquals(2, entries.size(), "the ended linger's timer changes nothing");
+
+        completeLast();
+        assertEquals(1, lingering.size(), "nothing waits: the turn is held while it lingers");
+        propose(batcher, 5);
+        propose(batcher, 6);
+        assertEquals(2, entries.size(), "two of the three clients answered are back: it still lingers");
+        lingering.remove(0).run();
+        assertEquals(List.of(5L, 6L), sequences(entries.get(2)), "its time is up: what waits goes");
+
+        for (long s = 7; s < 7 + ProposalBatcher.FULL_ENOUGH; s++) {
             propose(batcher, s);
         }
-        outcomes.get(1).complete(replies(entries.get(1)));
-        assertEquals(3, entries.size(), "enough commands wait: the next entry goes at once");
+        completeLast();
+        assertEquals(4, entries.size(), "enough commands wait: the next entry goes at once");
         assertEquals(List.of(), lingering);
-        assertEquals(ProposalBatcher.FULL_ENOUGH, entries.get(2).size());
-        outcomes.get(2).complete(replies(entries.get(2)));
-        assertEquals(1, lingering.size(), "nothing waits: the turn is held while it lingers");
+        assertEquals(ProposalBatcher.FULL_ENOUGH, entries.get(3).size());
+
+        completeLast();
+        assertEquals(1, lingering.size());
+        Runnable first = lingering.remove(0);
+        for (long s = 100; s < 100 + ProposalBatcher.FULL_ENOUGH; s++) {
+            propose(batcher, s);
+        }
+        assertEquals(5, entries.size(), "enough commands wait: the linger ends");
+        completeLast();
+        assertEquals(1, lingering.size(), "the next linger begins");
+        first.run();
+        propose(batcher, 200);
+        assertEquals(5, entries.size(), "an earlier linger's timer does not end a later one");
         lingering.remove(0).run();
-        assertEquals(3, entries.size(), "nothing arrived: nothing proposed");
-        propose(batcher, 100);
-        assertEquals(List.of(100L), sequences(entries.get(3)), "after the linger the group is idle again");
+        assertEquals(List.of(200L), sequences(entries.get(5)));
+        completeLast();
+        lingering.remove(0).run();
+        assertEquals(6, entries.size(), "nothing arrived: nothing proposed");
+        propose(batcher, 300);
+        assertEquals(List.of(300L), sequences(entries.get(6)), "after the linger the group is idle again");
     }
 
     @Test
@@ -136,9 +160,11 @@ class ProposalBatcherTest {
                 break;
             }
             assertTrue(++lingered < 40, "still lingering after " + lingered + " lingers that merged nothing");
+            int before = entries.size();
             propose(batcher, sequence++);
+            assertEquals(before + 1, entries.size(), "the client answered is back: the linger ends at once");
             lingering.remove(0).run();
-            assertEquals(1, entries.get(entries.size() - 1).size());
+            assertEquals(before + 1, entries.size(), "the ended linger's timer changes nothing");
         }
         assertTrue(lingered >= 8, "a linger that merges nothing now and then must not stop it at once: " + lingered);
         int entriesBefore = entries.size();
@@ -150,12 +176,12 @@ class ProposalBatcherTest {
             assertEquals(List.of(), lingering, "entry " + i + " after lingering stopped");
             propose(batcher, sequence++);
         }
+        propose(batcher, sequence++);
         completeLast();
         assertEquals(1, lingering.size(), "every " + ProposalBatcher.PROBE_EVERY + "th entry tries lingering again");
         propose(batcher, sequence++);
-        propose(batcher, sequence++);
-        lingering.remove(0).run();
-        assertEquals(2, entries.get(entries.size() - 1).size(), "two clients' writes merged");
+        assertEquals(2, entries.get(entries.size() - 1).size(), "a second client's write merged");
+        lingering.clear();
         completeLast();
         assertEquals(1, lingering.size(), "a linger that merged makes the group linger again");
     }
