@@ -26,10 +26,10 @@ public record RaftTuning(long electionTimeoutMinMs, long electionTimeoutMaxMs, l
     /**
      * 3-6 s elections, a snapshot every 100,000 entries, retry a fault every second,
      * 32 MiB segments, leader balance every 10 s, 256 MiB kept free on the log disk, a busy
-     * group's next entry lingers up to 2 ms.
+     * group's next entry lingers up to 5 ms.
      */
     public static final RaftTuning DEFAULT = new RaftTuning(3_000, 6_000, 100_000, 1_000, 32L << 20, 10_000,
-            256L << 20, 2_000);
+            256L << 20, 5_000);
 
     public RaftTuning {
         if (electionTimeoutMinMs < 100 || electionTimeoutMaxMs <= electionTimeoutMinMs) {
