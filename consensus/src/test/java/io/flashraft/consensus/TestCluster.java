@@ -308,7 +308,7 @@ public final class TestCluster implements AutoCloseable {
      * after a restart) any connection's local end can take it: a cluster once failed to start
      * with "Address already in use". Each JVM starts at its own place in the range.
      */
-    private static int freePort() {
+    public static int freePort() {
         for (int attempt = 0; attempt < PORTS_BELOW_EPHEMERAL; attempt++) {
             int port = FIRST_PORT + Math.floorMod(nextPort.getAndIncrement(), PORTS_BELOW_EPHEMERAL);
             try (ServerSocket socket = new ServerSocket(port)) {

@@ -3,8 +3,8 @@ package io.flashraft.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flashraft.consensus.TestCluster;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +24,7 @@ class ServerProcessTest {
 
     @Test
     void aNodeRunsUntilSigtermThenStopsCleanlyAndStartsAgain() throws Exception {
-        int metricsPort = freePort();
+        int metricsPort = TestCluster.freePort();
         Path config = dir.resolve("node1.yaml");
         Files.writeString(config, """
                 node-id: n1
@@ -42,7 +42,7 @@ class ServerProcessTest {
                       devices: [test.dat]
                       device-size-bytes: 16777216
                       write-block-size-bytes: 65536
-                """.formatted(freePort(), freePort(), metricsPort));
+                """.formatted(TestCluster.freePort(), TestCluster.freePort(), metricsPort));
         for (int run = 1; run <= 2; run++) {
             Path log = dir.resolve("run" + run + ".log");
             Process server = launch(log, "server", "--config", config.toString());
@@ -116,9 +116,4 @@ class ServerProcessTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }
