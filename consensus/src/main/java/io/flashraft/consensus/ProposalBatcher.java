@@ -199,7 +199,6 @@ final class ProposalBatcher {
     }
 
     private void finished(List<Pending> batch, GroupResult result, Throwable error) {
-        answer(batch, result, error);
         boolean turn;
         long lingering = -1;
         synchronized (this) {
@@ -217,6 +216,9 @@ final class ProposalBatcher {
                 turn = takeTurn();
             }
         }
+        // Answered only now: a client's next write that arrived before the linger began would
+        // count as waiting already, and the linger would not end when that client is back.
+        answer(batch, result, error);
         if (lingering >= 0) {
             long which = lingering;
             linger.after(() -> lingerTimedOut(which));

@@ -126,13 +126,15 @@ class ProposalBatcherTest {
         assertEquals(List.of(), lingering);
         assertEquals(ProposalBatcher.FULL_ENOUGH, entries.get(3).size());
 
+        propose(batcher, 99);
         completeLast();
         assertEquals(1, lingering.size());
         Runnable first = lingering.remove(0);
-        for (long s = 100; s < 100 + ProposalBatcher.FULL_ENOUGH; s++) {
+        for (long s = 100; s < 99 + ProposalBatcher.FULL_ENOUGH; s++) {
+            assertEquals(4, entries.size());
             propose(batcher, s);
         }
-        assertEquals(5, entries.size(), "enough commands wait: the linger ends");
+        assertEquals(5, entries.size(), "enough commands wait, fewer than waited and came back: the linger ends");
         completeLast();
         assertEquals(1, lingering.size(), "the next linger begins");
         first.run();
@@ -184,6 +186,57 @@ class ProposalBatcherTest {
         lingering.clear();
         completeLast();
         assertEquals(1, lingering.size(), "a linger that merged makes the group linger again");
+    }
+
+    @Test
+    void theClientsOfAnEntryBackBeforeItsCompletionReturnsEndTheLingerAtOnce() {
+        List<CompletableFuture<GroupResult>> answers = new ArrayList<>();
+        ProposalBatcher[] self = new ProposalBatcher[1];
+        self[0] = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, byHand, recording);
+        answers.add(propose(self[0], 1));
+        // The client writes again the moment it is answered, on the completing thread.
+        answers.get(0).thenRun(() -> propose(self[0], 2));
+        completeLast();
+        assertEquals(List.of(2L), sequences(entries.get(1)), "its client is back: the linger ends at once");
+    }
+
+    @Test
+    void aLingerEndedByAWriteIsNotEndedAgainByItsTimerWhileThatWriteIsProposed() throws Exception {
+        CountDownLatch proposing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Long> proposedWhileBlocked = Collections.synchronizedList(new ArrayList<>());
+        List<Long> order = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<GroupResult> firstOutcome = new CompletableFuture<>();
+        ProposalBatcher batcher = new ProposalBatcher(2, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, byHand, batch -> {
+            List<Command> entry = LogEntryCodec.decodeBatch(batch, 0, batch.length);
+            order.addAll(sequences(entry));
+            if (entry.get(0).sequence() == 1) {
+                return firstOutcome;
+            }
+            if (entry.get(0).sequence() == 2) {
+                proposing.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else if (release.getCount() > 0) {
+                proposedWhileBlocked.addAll(sequences(entry));
+            }
+            return new CompletableFuture<>();
+        });
+        propose(batcher, 1);
+        firstOutcome.complete(GroupResult.ok(List.of(new byte[] {1})));
+        assertEquals(1, lingering.size(), "the group lingers after its first entry");
+        Thread writer = new Thread(() -> propose(batcher, 2));
+        writer.start();
+        assertTrue(proposing.await(10, TimeUnit.SECONDS), "the write that ends the linger proposes");
+        propose(batcher, 3);
+        lingering.remove(0).run();
+        assertEquals(List.of(), proposedWhileBlocked, "the timer of an ended linger proposed beside the writer");
+        release.countDown();
+        writer.join();
+        assertEquals(List.of(1L, 2L, 3L), order, "in arrival order");
     }
 
     private void completeLast() {
