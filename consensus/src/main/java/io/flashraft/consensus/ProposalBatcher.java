@@ -143,8 +143,15 @@ final class ProposalBatcher {
         boolean turn;
         synchronized (this) {
             waiting.add(new Pending(command, answer));
-            // The linger's turn passes to this thread once the clients it waits for are back.
-            turn = lingerUntil > 0 ? waiting.size() >= lingerUntil && endLinger() : takeTurn();
+            if (lingerUntil == 0) {
+                turn = takeTurn();
+            } else {
+                // The linger's turn passes to this thread once the clients it waits for are back.
+                turn = waiting.size() >= lingerUntil;
+                if (turn) {
+                    endLinger();
+                }
+            }
         }
         if (turn) {
             proposeWaiting();
@@ -248,16 +255,15 @@ final class ProposalBatcher {
     }
 
     /**
-     * Ends the linger under way, whose turn the caller then takes (so: true); under the lock. It
-     * paid if two commands or more wait that did not all wait at its start (without it, the
-     * first of them would have gone at once, the others in an entry of their own).
+     * Ends the linger under way, whose turn the caller then takes; under the lock. It paid if
+     * two commands or more wait that did not all wait at its start (without it, the first of
+     * them would have gone at once, the others in an entry of their own).
      */
-    private boolean endLinger() {
+    private void endLinger() {
         int waitNow = waiting.size();
         boolean paid = waitNow >= 2 && waitNow > lingerFrom;
         lingerScore += ((paid ? SCORE_ALL : 0) - lingerScore) / 8;
         lingerUntil = 0;
-        return true;
     }
 
     private List<Pending> takeBatch() {

@@ -190,12 +190,9 @@ class ProposalBatcherTest {
 
     @Test
     void theClientsOfAnEntryBackBeforeItsCompletionReturnsEndTheLingerAtOnce() {
-        List<CompletableFuture<GroupResult>> answers = new ArrayList<>();
-        ProposalBatcher[] self = new ProposalBatcher[1];
-        self[0] = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, byHand, recording);
-        answers.add(propose(self[0], 1));
+        ProposalBatcher batcher = new ProposalBatcher(1, 1 << 20, new Histogram(new UniformReservoir()), Runnable::run, byHand, recording);
         // The client writes again the moment it is answered, on the completing thread.
-        answers.get(0).thenRun(() -> propose(self[0], 2));
+        propose(batcher, 1).thenRun(() -> propose(batcher, 2));
         completeLast();
         assertEquals(List.of(2L), sequences(entries.get(1)), "its client is back: the linger ends at once");
     }

@@ -115,5 +115,4 @@ class ServerProcessTest {
             return "(cannot read " + log + ": " + e + ")";
         }
     }
-
 }
